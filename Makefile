@@ -1,0 +1,74 @@
+# predact: the executable book of "Predicting vs. Acting" (Li et al., 2024, arXiv:2407.02446).
+# `make book` builds the whole book on the miniature family; `make test` runs every check.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+APT_PACKAGES := mafft chromium chromium-driver
+WIDGETS_VERSION := 1.0.15
+JS_DIR := $(VENV)/share/predact-js
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data miniature bench clean
+
+setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps -e .
+	$(PYTHON) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (predact)" >/dev/null
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Debian packages the book and tests use, installed only when missing.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# The ipywidgets HTML manager, served from _static so widget pages render offline.
+$(JS_DIR)/html-manager/dist/embed.js:
+	rm -rf $(JS_DIR).tmp && mkdir -p $(JS_DIR).tmp
+	cd $(JS_DIR).tmp && npm pack --silent @jupyter-widgets/html-manager@$(WIDGETS_VERSION) >/dev/null && tar xzf jupyter-widgets-html-manager-$(WIDGETS_VERSION).tgz
+	mkdir -p $(JS_DIR) && rm -rf $(JS_DIR)/html-manager && mv $(JS_DIR).tmp/package $(JS_DIR)/html-manager && rm -rf $(JS_DIR).tmp
+
+# The whole book at full scale on the miniature family -> _build/html/index.html
+book: setup
+	$(PYTHON) -m predact_utils.bookbuild --scale full
+
+# The same pipeline at smoke scale (what the tests build)
+book-smoke: setup
+	$(PYTHON) -m predact_utils.bookbuild --scale smoke
+
+unit: setup
+	$(PYTHON) -m pytest -q -m "not book" tests
+
+book-checks: setup
+	$(PYTHON) -m pytest -q -m book tests
+
+test: setup
+	$(PYTHON) -m ruff check predact_utils tests benchmarks notebooks
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory book-smoke
+	$(MAKE) --no-print-directory book-checks
+
+lint: setup
+	$(PYTHON) -m ruff check predact_utils tests benchmarks notebooks
+
+# Regenerate every paired .ipynb from its .py source (the .py is the source of truth)
+sync: setup
+	$(BIN)/jupytext --quiet --to ipynb notebooks/[0-9]*.py
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# ---- targets owned by later issues (kept here so every issue plugs into one Makefile) ----

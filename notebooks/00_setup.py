@@ -1,0 +1,118 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Setting up: environment and figure pipeline
+#
+# This first chapter loads no model. It records the software and hardware the
+# book was executed with, and draws one static and one interactive figure so
+# that every stage of the pipeline (papermill execution, glued numbers,
+# matplotlib figures, offline plotly figures and widgets) is exercised before
+# the chapters that reproduce the paper {cite:p}`li2024predicting`.
+
+# %% tags=["parameters"]
+scale = "full"
+seed = 0
+zipf_exponent = 1.1
+vocab_size = 8192
+top_p = 0.9
+
+# %%
+from myst_nb import glue
+
+from predact_utils import seed_everything
+from predact_utils.environment import environment_table
+from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.plotting import close_all, set_style, show_plotly
+from predact_utils.nucleus import nucleus_size, nucleus_size_figure, nucleus_size_plotly, zipf_probs
+
+validate_parameters(
+    globals(),
+    {
+        **COMMON,
+        "zipf_exponent": Param(float, minimum=0.0),
+        "vocab_size": Param(int, minimum=2),
+        "top_p": Param(float, minimum=0.0, maximum=1.0),
+    },
+)
+seed_everything(seed)
+set_style()
+
+# %% [markdown]
+# ## The environment of this run
+#
+# Versions of the libraries, the device, and the folders where models are
+# looked up. Local checkpoints of the miniature family live under
+# `data/models/`; a Hugging Face hub id is looked up in the hub cache only,
+# as the book runs offline.
+
+# %%
+env = environment_table()
+env
+
+# %% [markdown]
+# ## Nucleus sampling on a Zipf distribution
+#
+# Every generation in this book uses nucleus (top-p) sampling
+# {cite:p}`holtzman2020curious`, as the paper does with $p = 0.9$: the
+# sampler keeps the smallest set of most probable tokens whose mass reaches
+# $p$, renormalises, and samples from it. How many tokens that set holds
+# depends on how flat the next-token distribution is; the paper's collapse
+# analyses measure exactly this flatness. On a Zipf distribution
+# $p(r) \propto r^{-s}$ over a vocabulary of {glue:text}`vocab_size` tokens
+# with exponent $s =$ {glue:text}`zipf_exponent`, nucleus sampling at
+# $p =$ {glue:text}`top_p` keeps {glue:text}`nucleus_tokens` tokens.
+
+# %%
+probs = zipf_probs(vocab_size, zipf_exponent)
+n_keep = nucleus_size(probs, top_p)
+glue("vocab_size", f"{vocab_size:,}", display=False)
+glue("zipf_exponent", f"{zipf_exponent:g}", display=False)
+glue("top_p", f"{top_p:g}", display=False)
+glue("nucleus_tokens", f"{n_keep:,}", display=False)
+
+# %% [markdown]
+# {numref}`fig-setup-nucleus` shows the size of the nucleus against $p$ for a
+# few exponents: the steeper the distribution, the fewer tokens survive.
+
+# %%
+exponents = [0.8, 1.0, zipf_exponent, 1.4, 2.0] if scale == "full" else [1.0, zipf_exponent]
+fig = nucleus_size_figure(vocab_size, sorted(set(exponents)))
+glue("fig_setup_nucleus", fig, display=False)
+close_all()
+
+# %% [markdown]
+# ```{glue:figure} fig_setup_nucleus
+# :name: fig-setup-nucleus
+#
+# Number of tokens in the nucleus (log scale) against the nucleus mass $p$,
+# for Zipf distributions over the vocabulary with several exponents $s$.
+# ```
+#
+# The interactive version: move the slider to change the exponent (all values
+# are precomputed, so this works in the static page without a kernel).
+
+# %%
+show_plotly(nucleus_size_plotly(vocab_size, [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0]), div_id="setup-nucleus-plotly")
+
+# %% [markdown]
+# A widget check: the two controls below are linked in the browser
+# (`jslink`), without a kernel.
+
+# %%
+import ipywidgets as widgets
+
+slider = widgets.FloatSlider(value=top_p, min=0.5, max=1.0, step=0.05, description="top-p")
+box = widgets.FloatText(value=top_p, description="value")
+widgets.jslink((slider, "value"), (box, "value"))
+widgets.HBox([slider, box])

@@ -1,0 +1,275 @@
+"""Build the book: execute every notebook with papermill, then run Jupyter Book 1 (all sections).
+
+The committed ``notebooks/NN_name.py`` (jupytext percent) files are the single
+source of truth. A build
+
+1. stages a copy of the book under ``_build/src`` (``_config.yml``, ``_toc.yml``,
+   ``book/``) with the offline JavaScript the pages need (plotly.js, the
+   ipywidgets HTML manager) in ``_static``;
+2. converts each notebook of ``_toc.yml`` to ``.ipynb`` and executes it with
+   papermill and the given parameters (``scale="full"`` for the book,
+   ``"smoke"`` for the tests); a failing cell stops the build;
+3. runs ``jupyter-book build`` on the staged copy with warnings as errors and
+   notebook execution switched off (the notebooks are already executed), so
+   the HTML lands in ``_build/html``.
+
+Run it as ``python -m predact_utils.bookbuild --scale full``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from predact_utils import paths
+
+#: Parameter values allowed for ``scale`` in every notebook.
+SCALES: tuple[str, ...] = ("full", "smoke")
+
+#: Environment of executed notebooks: never wait on a hub.
+OFFLINE_ENV: dict[str, str] = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+class BookBuildError(RuntimeError):
+    """A notebook failed, or Jupyter Book reported a warning or an error."""
+
+
+def toc_files(toc_path: Path) -> list[str]:
+    """Every document named in a Jupyter Book 1 ``_toc.yml``, in reading order (no suffix)."""
+    if not toc_path.is_file():
+        raise BookBuildError(f"no table of contents at {toc_path}; the book root must hold _toc.yml")
+    toc = yaml.safe_load(toc_path.read_text())
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    found.append(str(node[key]))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    return found
+
+
+def notebook_sources(root: Path, toc_path: Path | None = None) -> list[Path]:
+    """The ``.py`` sources of the notebooks listed in the table of contents."""
+    toc_path = toc_path or root / "_toc.yml"
+    out: list[Path] = []
+    for entry in toc_files(toc_path):
+        py = root / f"{entry}.py"
+        if py.is_file():
+            out.append(py)
+        elif not any((root / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb", ".rst")):
+            raise BookBuildError(f"_toc.yml names {entry!r} but no {entry}.py/.md/.ipynb exists under {root}")
+    return out
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not js.is_file():
+        raise BookBuildError(f"plotly.min.js not found at {js}; reinstall plotly (pip install -r requirements.txt)")
+    return js
+
+
+def widgets_js_dir() -> Path:
+    """Folder holding the ipywidgets HTML manager (``embed.js``) fetched by ``make setup`` from npm."""
+    env = os.environ.get("PREDACT_WIDGETS_JS")
+    if env:
+        return Path(env)
+    return paths.repo_root() / ".venv" / "share" / "predact-js" / "html-manager" / "dist"
+
+
+def stage_static(static_dir: Path) -> None:
+    """Copy the JavaScript that pages load locally instead of from a CDN."""
+    static_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_plotly_js(), static_dir / "plotly.min.js")
+    wdir = widgets_js_dir()
+    if not (wdir / "embed.js").is_file():
+        raise BookBuildError(
+            f"the ipywidgets HTML manager is missing ({wdir / 'embed.js'}); run `make setup`, which fetches "
+            "@jupyter-widgets/html-manager from the npm registry, or set PREDACT_WIDGETS_JS to its dist/ folder"
+        )
+    shutil.copytree(wdir, static_dir / "widgets", dirs_exist_ok=True)
+
+
+def stage_config(src_config: Path, dst_config: Path) -> None:
+    """Copy ``_config.yml`` with execution off: the staged notebooks are already executed."""
+    cfg = yaml.safe_load(src_config.read_text())
+    cfg.setdefault("execute", {})["execute_notebooks"] = "off"
+    dst_config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int) -> float:
+    """Convert a percent script to ``.ipynb`` and execute it with papermill; return seconds taken."""
+    import jupytext
+    import papermill as pm
+
+    nb = jupytext.read(py)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    raw = out.with_suffix(".input.ipynb")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    jupytext.write(nb, raw, fmt="ipynb")
+    t0 = time.time()
+    env_backup = {k: os.environ.get(k) for k in OFFLINE_ENV}
+    os.environ.update(OFFLINE_ENV)
+    try:
+        pm.execute_notebook(
+            str(raw),
+            str(out),
+            parameters=dict(parameters),
+            kernel_name="python3",
+            cwd=str(cwd),
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise BookBuildError(f"{py} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from exc
+    finally:
+        for k, v in env_backup.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        raw.unlink(missing_ok=True)
+    errors = error_outputs(out)
+    if errors:
+        raise BookBuildError(f"{py}: executed notebook carries error outputs: {errors}")
+    return time.time() - t0
+
+
+def error_outputs(ipynb: Path) -> list[str]:
+    """``ename: evalue`` of every error output in an executed notebook."""
+    nb = json.loads(ipynb.read_text())
+    out = []
+    for cell in nb.get("cells", []):
+        for o in cell.get("outputs", []) or []:
+            if o.get("output_type") == "error":
+                out.append(f"{o.get('ename')}: {o.get('evalue')}")
+    return out
+
+
+def _copy_book_files(root: Path, stage: Path, entries: Iterable[str]) -> None:
+    for name in ("_config.yml", "_toc.yml"):
+        if not (root / name).is_file():
+            raise BookBuildError(f"{root / name} is missing; the book root must hold it")
+    shutil.copy2(root / "_toc.yml", stage / "_toc.yml")
+    stage_config(root / "_config.yml", stage / "_config.yml")
+    if (root / "book").is_dir():
+        shutil.copytree(root / "book", stage / "book", dirs_exist_ok=True)
+    for entry in entries:
+        for ext in (".md", ".ipynb", ".rst"):
+            src = root / f"{entry}{ext}"
+            if src.is_file() and not (root / f"{entry}.py").is_file():
+                (stage / src).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, stage / f"{entry}{ext}")
+
+
+def build(
+    root: Path,
+    scale: str = "full",
+    out_dir: Path | None = None,
+    extra_parameters: Mapping[str, Any] | None = None,
+    timeout: int = 3600,
+    only: list[str] | None = None,
+) -> Path:
+    """Execute the notebooks of ``root``'s book and build its HTML; return the ``html`` folder.
+
+    ``only`` restricts execution to notebooks whose stem contains one of the
+    given strings (the others are still converted and rendered unexecuted).
+    """
+    if scale not in SCALES:
+        raise BookBuildError(f"scale must be one of {SCALES}, got {scale!r}")
+    root = root.resolve()
+    out_dir = (out_dir or root / "_build").resolve()
+    stage = out_dir / "src"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    entries = toc_files(root / "_toc.yml")
+    _copy_book_files(root, stage, entries)
+    stage_static(stage / "_static")
+    params = {"scale": scale, **dict(extra_parameters or {})}
+    for py in notebook_sources(root):
+        rel = py.relative_to(root).with_suffix(".ipynb")
+        target = stage / rel
+        if only and not any(s in py.stem for s in only):
+            import jupytext
+
+            jupytext.write(jupytext.read(py), target, fmt="ipynb")
+            continue
+        print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
+        dt = execute_notebook(py, target, params, cwd=root, timeout=timeout)
+        print(f"[book]   done in {dt:.1f} s", flush=True)
+    html = out_dir / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter_book.cli.main",
+        "build",
+        str(stage),
+        "--path-output",
+        str(out_dir.parent if out_dir.name == "_build" else out_dir),
+        "-W",
+        "--keep-going",
+        "--all",
+    ]
+    print("[book] " + " ".join(cmd), flush=True)
+    res = subprocess.run(cmd, cwd=root, env={**os.environ, **OFFLINE_ENV}, check=False)
+    built = (out_dir if out_dir.name == "_build" else out_dir / "_build") / "html"
+    if res.returncode != 0:
+        raise BookBuildError(f"jupyter-book build failed (exit {res.returncode}); see the warnings above")
+    if not (built / "index.html").is_file():
+        raise BookBuildError(f"jupyter-book finished but {built / 'index.html'} is missing")
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, default=paths.repo_root(), help="book root (holds _config.yml, _toc.yml)")
+    ap.add_argument("--scale", default="full", choices=SCALES)
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default <root>/_build)")
+    ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="extra notebook parameter; VALUE is parsed as YAML (like papermill -y)")
+    ap.add_argument("--only", action="append", default=None, help="execute only notebooks whose name contains this")
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    args = ap.parse_args(argv)
+    extra = {k: yaml.safe_load(v) for k, v in args.param}
+    try:
+        html = build(args.root, args.scale, args.out, extra, args.timeout, args.only)
+    except BookBuildError as exc:
+        print(f"[book] FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print(f"[book] built {html / 'index.html'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
