@@ -9,12 +9,13 @@ BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 APT_PACKAGES := mafft chromium chromium-driver
 WIDGETS_VERSION := 1.0.15
+MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: setup system-packages book book-smoke test unit book-checks lint sync data miniature bench clean
 
-setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js
+setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js $(JS_DIR)/mathjax/es5/tex-mml-chtml.js
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -39,6 +40,12 @@ $(JS_DIR)/html-manager/dist/embed.js:
 	rm -rf $(JS_DIR).tmp && mkdir -p $(JS_DIR).tmp
 	cd $(JS_DIR).tmp && npm pack --silent @jupyter-widgets/html-manager@$(WIDGETS_VERSION) >/dev/null && tar xzf jupyter-widgets-html-manager-$(WIDGETS_VERSION).tgz
 	mkdir -p $(JS_DIR) && rm -rf $(JS_DIR)/html-manager && mv $(JS_DIR).tmp/package $(JS_DIR)/html-manager && rm -rf $(JS_DIR).tmp
+
+# MathJax 3, served from _vendor so formulas render offline.
+$(JS_DIR)/mathjax/es5/tex-mml-chtml.js:
+	rm -rf $(JS_DIR).mj && mkdir -p $(JS_DIR).mj
+	cd $(JS_DIR).mj && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	mkdir -p $(JS_DIR) && rm -rf $(JS_DIR)/mathjax && mv $(JS_DIR).mj/package $(JS_DIR)/mathjax && rm -rf $(JS_DIR).mj
 
 # The whole book at full scale on the miniature family -> _build/html/index.html
 book: setup

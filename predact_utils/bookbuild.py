@@ -5,7 +5,7 @@ source of truth. A build
 
 1. stages a copy of the book under ``_build/src`` (``_config.yml``, ``_toc.yml``,
    ``book/``) with the offline JavaScript the pages need (plotly.js, the
-   ipywidgets HTML manager) in ``_static``;
+   ipywidgets HTML manager, MathJax) in ``_vendor``;
 2. converts each notebook of ``_toc.yml`` to ``.ipynb`` and executes it with
    papermill and the given parameters (``scale="full"`` for the book,
    ``"smoke"`` for the tests); a failing cell stops the build;
@@ -96,25 +96,39 @@ def _plotly_js() -> Path:
     return js
 
 
-def widgets_js_dir() -> Path:
-    """Folder holding the ipywidgets HTML manager (``embed.js``) fetched by ``make setup`` from npm."""
-    env = os.environ.get("PREDACT_WIDGETS_JS")
+def vendor_js_dir() -> Path:
+    """Folder with the npm packages ``make setup`` fetches (ipywidgets HTML manager, MathJax)."""
+    env = os.environ.get("PREDACT_JS_DIR")
     if env:
         return Path(env)
-    return paths.repo_root() / ".venv" / "share" / "predact-js" / "html-manager" / "dist"
+    return paths.repo_root() / ".venv" / "share" / "predact-js"
 
 
-def stage_static(static_dir: Path) -> None:
-    """Copy the JavaScript that pages load locally instead of from a CDN."""
-    static_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(_plotly_js(), static_dir / "plotly.min.js")
-    wdir = widgets_js_dir()
-    if not (wdir / "embed.js").is_file():
-        raise BookBuildError(
-            f"the ipywidgets HTML manager is missing ({wdir / 'embed.js'}); run `make setup`, which fetches "
-            "@jupyter-widgets/html-manager from the npm registry, or set PREDACT_WIDGETS_JS to its dist/ folder"
-        )
-    shutil.copytree(wdir, static_dir / "widgets", dirs_exist_ok=True)
+def stage_vendor(vendor_dir: Path) -> None:
+    """Copy the JavaScript that pages load locally instead of from a CDN into ``vendor_dir``.
+
+    ``vendor_dir`` is the staged book's ``html_static_path`` (``_vendor``, not
+    ``_static``: Jupyter Book would add every ``.js`` under ``_static`` to
+    every page). It receives plotly.js, the ipywidgets embed script (no
+    require.js, so plotly's AMD detection never fires) and MathJax 3.
+    """
+    vendor_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_plotly_js(), vendor_dir / "plotly.min.js")
+    js = vendor_js_dir()
+    widgets = js / "html-manager" / "dist"
+    mathjax = js / "mathjax" / "es5"
+    for need, what in ((widgets / "embed.js", "@jupyter-widgets/html-manager"), (mathjax / "tex-mml-chtml.js", "mathjax")):
+        if not need.is_file():
+            raise BookBuildError(
+                f"{need} is missing; run `make setup`, which fetches {what} from the npm registry "
+                "(or set PREDACT_JS_DIR to a folder holding html-manager/dist and mathjax/es5)"
+            )
+    shutil.copytree(
+        widgets, vendor_dir / "widgets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*amd*", "*.map", "*.txt")
+    )
+    shutil.copytree(mathjax, vendor_dir / "mathjax", dirs_exist_ok=True)
+    for extra in sorted((paths.repo_root() / "book" / "static").glob("*")):
+        shutil.copy2(extra, vendor_dir / extra.name)
 
 
 def stage_config(src_config: Path, dst_config: Path) -> None:
@@ -181,7 +195,7 @@ def _copy_book_files(root: Path, stage: Path, entries: Iterable[str]) -> None:
     shutil.copy2(root / "_toc.yml", stage / "_toc.yml")
     stage_config(root / "_config.yml", stage / "_config.yml")
     if (root / "book").is_dir():
-        shutil.copytree(root / "book", stage / "book", dirs_exist_ok=True)
+        shutil.copytree(root / "book", stage / "book", dirs_exist_ok=True, ignore=shutil.ignore_patterns("static"))
     for entry in entries:
         for ext in (".md", ".ipynb", ".rst"):
             src = root / f"{entry}{ext}"
@@ -213,7 +227,7 @@ def build(
     stage.mkdir(parents=True)
     entries = toc_files(root / "_toc.yml")
     _copy_book_files(root, stage, entries)
-    stage_static(stage / "_static")
+    stage_vendor(stage / "_vendor")
     params = {"scale": scale, **dict(extra_parameters or {})}
     for py in notebook_sources(root):
         rel = py.relative_to(root).with_suffix(".ipynb")
@@ -229,10 +243,11 @@ def build(
     html = out_dir / "html"
     if html.exists():
         shutil.rmtree(html)
+    jb = Path(sys.executable).parent / "jupyter-book"
+    if not jb.is_file():
+        raise BookBuildError(f"{jb} not found; install the requirements (make setup)")
     cmd = [
-        sys.executable,
-        "-m",
-        "jupyter_book.cli.main",
+        str(jb),
         "build",
         str(stage),
         "--path-output",
