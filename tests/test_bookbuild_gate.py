@@ -28,7 +28,8 @@ def _tiny_book(tmp_path: Path, notebook_body: str, intro_extra: str = "") -> Pat
     (root / "book").mkdir(parents=True)
     (root / "notebooks").mkdir()
     shutil.copy2(ROOT / "_config.yml", root / "_config.yml")
-    shutil.copy2(ROOT / "book" / "references.bib", root / "book" / "references.bib")
+    for asset in ("references.bib", "favicon.png"):
+        shutil.copy2(ROOT / "book" / asset, root / "book" / asset)
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/01_gate\n")
     (root / "book" / "intro.md").write_text("# Intro\n\nA tiny book for the gate test.\n" + intro_extra)
     (root / "notebooks" / "01_gate.py").write_text(NOTEBOOK_HEADER + notebook_body)
