@@ -1,0 +1,196 @@
+"""Aligned versions of the miniature Base LMs: SFT, DPO, reward model, RLHF (miniature family section).
+
+The recipe mirrors the paper's setting at a tiny scale, with ``trl``:
+
+* **SFT**: the Base fine-tuned on the instruction chats (``SFTTrainer``, loss on
+  assistant tokens only, through the ``generation`` block of the chat template);
+* **DPO**: the SFT model tuned on the preference pairs (``DPOTrainer``, the SFT
+  model as the frozen reference);
+* **reward model**: a ``LlamaForSequenceClassification`` initialised from the
+  Base and trained on the same preference pairs (``RewardTrainer``);
+* **RLHF**: online RL from the SFT model against that reward model with
+  ``RLOOTrainer`` (REINFORCE leave-one-out), with a KL penalty to the SFT
+  model. RLOO is used rather than PPO because it needs no value network (half
+  the memory and compute of PPO on this CPU) and trl 1.16 does not export a
+  PPO trainer; it keeps Llama-2-chat's ingredients: a learned reward model,
+  on-policy sampling, and a KL leash to the SFT policy.
+
+Every stage resumes from its last checkpoint in its work folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from predact_utils import paths
+from predact_utils.miniature.trainutil import Deadline, add_wall, last_checkpoint, loss_log, save_final
+
+
+@dataclass(frozen=True)
+class AlignBudget:
+    """Settings of one alignment stage."""
+
+    epochs: float
+    lr: float
+    batch: int
+    max_length: int = 512
+    beta: float = 0.1  # DPO temperature / RLOO KL coefficient
+    max_steps: int = -1
+    num_generations: int = 4
+    max_completion_length: int = 128
+
+
+BUDGETS: dict[str, AlignBudget] = {
+    "sft": AlignBudget(epochs=3, lr=5e-4, batch=16),
+    "dpo": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1),
+    "reward": AlignBudget(epochs=1, lr=1e-4, batch=16),
+    "rlhf": AlignBudget(epochs=1, lr=1e-5, batch=16, beta=0.05, max_steps=200, num_generations=4,
+                        max_completion_length=128),
+}
+TINY: dict[str, AlignBudget] = {
+    k: AlignBudget(epochs=1, lr=1e-3, batch=4, max_length=128, beta=v.beta, max_steps=2, num_generations=2,
+                   max_completion_length=8)
+    for k, v in BUDGETS.items()
+}
+
+
+def _common(work_dir: Path, b: AlignBudget, seed: int) -> dict[str, Any]:
+    return {
+        "output_dir": str(work_dir),
+        "per_device_train_batch_size": b.batch,
+        "num_train_epochs": b.epochs,
+        "max_steps": b.max_steps,
+        "learning_rate": b.lr,
+        "lr_scheduler_type": "cosine",
+        "warmup_steps": 0.05,
+        "logging_steps": 10,
+        "save_strategy": "steps",
+        "save_steps": 100,
+        "save_total_limit": 1,
+        "seed": seed,
+        "data_seed": seed,
+        "use_cpu": True,
+        "report_to": [],
+        "dataloader_num_workers": 0,
+    }
+
+
+def _finish(trainer: Any, tok: PreTrainedTokenizerBase, out_dir: Path, work_dir: Path, t0: float,
+            stage: str) -> dict[str, Any]:
+    wall = add_wall(work_dir, time.time() - t0)
+    st = trainer.state
+    done = st.global_step >= st.max_steps
+    summary = {"stage": stage, "finished": done, "steps": st.global_step, "wall_seconds": round(wall, 1),
+               "loss_log": loss_log(st.log_history)}
+    if done:
+        save_final(trainer.model, tok, out_dir)
+    (work_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def sft(base: Path, out_dir: Path, work_dir: Path, train: Any, budget: AlignBudget = BUDGETS["sft"],
+        seed: int = 0, max_minutes: float | None = None) -> dict[str, Any]:
+    """Supervised fine-tuning of ``base`` on chats (a dataset with a ``messages`` column)."""
+    from trl import SFTConfig, SFTTrainer
+
+    tok = AutoTokenizer.from_pretrained(str(base))
+    args = SFTConfig(**_common(work_dir, budget, seed), max_length=budget.max_length, assistant_only_loss=True,
+                     packing=False, dataset_num_proc=None)
+    torch.manual_seed(seed)
+    trainer = SFTTrainer(model=str(base), args=args, train_dataset=train.select_columns(["messages"]),
+                         processing_class=tok, callbacks=[Deadline(max_minutes)] if max_minutes else None)
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
+    return _finish(trainer, tok, out_dir, work_dir, t0, "sft")
+
+
+def dpo(sft_dir: Path, out_dir: Path, work_dir: Path, pairs: Any, budget: AlignBudget = BUDGETS["dpo"],
+        seed: int = 0, max_minutes: float | None = None) -> dict[str, Any]:
+    """Direct preference optimisation from the SFT model on ``prompt``/``chosen``/``rejected`` pairs."""
+    from trl import DPOConfig, DPOTrainer
+
+    tok = AutoTokenizer.from_pretrained(str(sft_dir))
+    args = DPOConfig(**_common(work_dir, budget, seed), max_length=budget.max_length, beta=budget.beta)
+    torch.manual_seed(seed)
+    trainer = DPOTrainer(model=str(sft_dir), args=args, train_dataset=pairs, processing_class=tok,
+                         callbacks=[Deadline(max_minutes)] if max_minutes else None)
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
+    return _finish(trainer, tok, out_dir, work_dir, t0, "dpo")
+
+
+def reward(base: Path, out_dir: Path, work_dir: Path, pairs: Any, budget: AlignBudget = BUDGETS["reward"],
+           seed: int = 0, max_minutes: float | None = None) -> dict[str, Any]:
+    """A scalar reward model (sequence classification head on the Base) trained on preference pairs."""
+    from transformers import AutoModelForSequenceClassification
+    from trl import RewardConfig, RewardTrainer
+
+    tok = AutoTokenizer.from_pretrained(str(base))
+    torch.manual_seed(seed)
+    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True,
+                                                               dtype=torch.float32)
+    model.config.pad_token_id = tok.pad_token_id
+    args = RewardConfig(**_common(work_dir, budget, seed), max_length=budget.max_length)
+    trainer = RewardTrainer(model=model, args=args, train_dataset=pairs, processing_class=tok,
+                            callbacks=[Deadline(max_minutes)] if max_minutes else None)
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
+    return _finish(trainer, tok, out_dir, work_dir, t0, "reward")
+
+
+def rlhf(sft_dir: Path, reward_dir: Path, out_dir: Path, work_dir: Path, prompts: Any,
+         budget: AlignBudget = BUDGETS["rlhf"], seed: int = 0, max_minutes: float | None = None) -> dict[str, Any]:
+    """RLOO from the SFT model against the reward model, KL-penalised (``beta``) towards the SFT model.
+
+    ``prompts`` is a dataset with a conversational ``prompt`` column.
+    """
+    from transformers import AutoModelForSequenceClassification
+    from trl import RLOOConfig, RLOOTrainer
+
+    tok = AutoTokenizer.from_pretrained(str(sft_dir))
+    rm = AutoModelForSequenceClassification.from_pretrained(str(reward_dir), num_labels=1, local_files_only=True,
+                                                            dtype=torch.float32)
+    rm_tok = AutoTokenizer.from_pretrained(str(reward_dir))
+    common = _common(work_dir, budget, seed)
+    args = RLOOConfig(**common, beta=budget.beta, num_generations=budget.num_generations,
+                      max_completion_length=budget.max_completion_length, temperature=1.0, top_p=1.0)
+    torch.manual_seed(seed)
+    trainer = RLOOTrainer(model=str(sft_dir), reward_funcs=rm, args=args, train_dataset=prompts,
+                          processing_class=tok, reward_processing_classes=rm_tok,
+                          callbacks=[Deadline(max_minutes)] if max_minutes else None)
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
+    return _finish(trainer, tok, out_dir, work_dir, t0, "rlhf")
+
+
+def run_stage(stage: str, max_minutes: float | None, seed: int = 0) -> bool:
+    """Run one named stage of ``make miniature`` (``sft-s``, ``dpo-m``, ``reward-m``, ``rlhf-m``, ...)."""
+    from predact_utils import instructions
+
+    kind, size = stage.split("-")
+    models, work = paths.models_dir(), paths.cache_dir() / "miniature" / "work" / stage
+    out = models / (f"mini-{size}-reward" if kind == "reward" else f"mini-{size}-{kind}")
+    if (out / "model.safetensors").exists():
+        print(f"[miniature] {out.name} exists")
+        return True
+    base, sft_dir = models / f"mini-{size}-base", models / f"mini-{size}-sft"
+    if kind == "sft":
+        s = sft(base, out, work, instructions.load("train"), seed=seed, max_minutes=max_minutes)
+    elif kind == "dpo":
+        s = dpo(sft_dir, out, work, instructions.load_preferences("train"), seed=seed, max_minutes=max_minutes)
+    elif kind == "reward":
+        s = reward(base, out, work, instructions.load_preferences("train"), seed=seed, max_minutes=max_minutes)
+    elif kind == "rlhf":
+        prompts = instructions.load_preferences("train").select_columns(["prompt"])
+        s = rlhf(sft_dir, models / f"mini-{size}-reward", out, work, prompts, seed=seed, max_minutes=max_minutes)
+    else:
+        raise ValueError(f"unknown stage {stage!r}")
+    print(f"[miniature] {stage}: steps {s['steps']}, finished {s['finished']}, wall {s['wall_seconds']} s")
+    return bool(s["finished"])

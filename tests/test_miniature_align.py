@@ -1,0 +1,83 @@
+"""Every alignment stage (SFT, DPO, reward model, RLOO) trains a few steps on a tiny config (predact_utils.miniature.align).
+
+This keeps the code path of ``make miniature`` honest in CI; the real family is trained by ``make miniature``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pytest
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+from predact_utils.miniature import align
+from predact_utils.miniature import pretrain as pt
+from predact_utils.miniature.configs import PretrainBudget
+from predact_utils.miniature.tokenizer import train_tokenizer
+
+QA = [
+    ("What does grep do?", "grep prints lines that match a pattern."),
+    ("What does the word dog mean?", "A domesticated carnivorous mammal."),
+    ("What does ls do?", "ls lists the files of a directory."),
+    ("What is Python?", "Python is a programming language."),
+    ("What does cat do?", "cat concatenates files and prints them."),
+    ("What does the word sun mean?", "The star around which the earth orbits."),
+    ("What does rm do?", "rm removes files."),
+    ("What is Perl?", "Perl is a programming language."),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("align")
+    texts = [f"{q} {a}" for q, a in QA] * 20
+    tok = train_tokenizer(texts, vocab_size=320)
+    stream, _ = pt.token_pool(tok, {"qa": texts}, 100_000)
+    blocks = pt.blocks_of(stream, 64, seed=0)
+    budget = PretrainBudget(tokens=2 * 4 * 64, block=64, batch=4)
+    out = root / "base"
+    assert pt.pretrain("tiny", tok, blocks, out, root / "work-base", budget=budget)["finished"]
+    return out
+
+
+def _chats() -> datasets.Dataset:
+    return datasets.Dataset.from_list(
+        [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]} for q, a in QA]
+    )
+
+
+def _pairs() -> datasets.Dataset:
+    rows = []
+    for i, (q, a) in enumerate(QA):
+        rows.append({"prompt": [{"role": "user", "content": q}], "chosen": [{"role": "assistant", "content": a}],
+                     "rejected": [{"role": "assistant", "content": QA[(i + 1) % len(QA)][1]}]})
+    return datasets.Dataset.from_list(rows)
+
+
+@pytest.mark.slow
+def test_every_stage_trains_and_saves_a_loadable_checkpoint(tiny_base: Path, tmp_path: Path) -> None:
+    t = align.TINY
+    s = align.sft(tiny_base, tmp_path / "sft", tmp_path / "w-sft", _chats(), budget=t["sft"])
+    assert s["finished"] and s["steps"] == 2
+    d = align.dpo(tmp_path / "sft", tmp_path / "dpo", tmp_path / "w-dpo", _pairs(), budget=t["dpo"])
+    assert d["finished"]
+    r = align.reward(tiny_base, tmp_path / "rm", tmp_path / "w-rm", _pairs(), budget=t["reward"])
+    assert r["finished"]
+    prompts = _pairs().select_columns(["prompt"])
+    h = align.rlhf(tmp_path / "sft", tmp_path / "rm", tmp_path / "rlhf", tmp_path / "w-rlhf", prompts,
+                   budget=t["rlhf"])
+    assert h["finished"]
+    for name in ("sft", "dpo", "rlhf"):
+        m = AutoModelForCausalLM.from_pretrained(tmp_path / name, local_files_only=True)
+        tok = AutoTokenizer.from_pretrained(tmp_path / name)
+        assert tok.chat_template and m.config.vocab_size == len(tok)
+        assert json.loads((tmp_path / f"w-{name}" / "summary.json").read_text())["steps"] == 2
+    rm = AutoModelForSequenceClassification.from_pretrained(tmp_path / "rm", local_files_only=True)
+    assert rm.config.num_labels == 1
+    # fine-tuning changed the weights
+    a = AutoModelForCausalLM.from_pretrained(tiny_base).model.embed_tokens.weight.detach().numpy()
+    b = AutoModelForCausalLM.from_pretrained(tmp_path / "sft").model.embed_tokens.weight.detach().numpy()
+    assert not np.array_equal(a, b)
