@@ -112,3 +112,8 @@ data: setup
 	  fi; \
 	done
 	$(PYTHON) -m predact_utils.corpora.build
+
+# The miniature model family (tokenizer, Base s/m, SFT, DPO, reward, RLHF) under data/models/.
+# Resumable: re-running continues from the last checkpoint; MINUTES=N stops a stage after N minutes.
+miniature: setup
+	$(PYTHON) -m predact_utils.miniature.build $(if $(MINUTES),--max-minutes $(MINUTES),)

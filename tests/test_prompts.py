@@ -1,0 +1,65 @@
+"""The 80 generation prompts: validation, content, no overlap with instruction training data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from predact_utils import instructions, prompts
+
+
+def test_committed_prompts_are_valid():
+    rows = prompts.load()
+    assert len(rows) == 80
+    assert prompts.PAPER_EXAMPLE in {r["prompt"] for r in rows}
+    cats = prompts.categories(rows)
+    assert len(cats) >= 4 and all(sum(r["category"] == c for r in rows) >= 8 for c in cats)
+    assert all(r["id"].startswith(r["category"]) and len(r["prompt"]) < 120 for r in rows)
+
+
+def _line(i: int) -> str:
+    return json.dumps({"id": f"c-{i}", "category": "c", "prompt": f"What is {i}?"})
+
+
+@pytest.mark.parametrize(("bad", "match"), [
+    ("{not json", "not valid JSON"),
+    ('["a list"]', "expected a JSON object"),
+    ('{"id": "x", "category": "c"}', "missing \\['prompt'\\]"),
+    ('{"id": "x", "category": "c", "prompt": ""}', "non-empty string"),
+    ('{"id": "c-1", "category": "c", "prompt": "Other?"}', "duplicate id 'c-1' \\(first on line 1\\)"),
+    ('{"id": "y", "category": "c", "prompt": "what is 2"}', "duplicate prompt \\(same as line 2\\)"),
+])
+def test_malformed_line_names_line_number(tmp_path, bad, match):
+    p = tmp_path / "prompts.jsonl"
+    p.write_text("\n".join([_line(1), _line(2), "", bad]) + "\n")
+    with pytest.raises(prompts.PromptFileError, match=rf"prompts\.jsonl:4: .*{match}"):
+        prompts.load(p, expect=None)
+
+
+def test_wrong_count(tmp_path):
+    p = tmp_path / "prompts.jsonl"
+    p.write_text(_line(1) + "\n")
+    with pytest.raises(prompts.PromptFileError, match="expected 80 prompts, found 1"):
+        prompts.load(p)
+
+
+def test_no_prompt_in_instruction_training_data():
+    qs = {prompts.normalize_question(r["prompt"]) for r in prompts.load()}
+    for split in ("train", "heldout"):
+        for row in instructions.load(split):
+            assert prompts.normalize_question(row["messages"][0]["content"]) not in qs
+
+
+def test_prefix_sets():
+    sets = prompts.prefix_sets()
+    assert len(sets) >= 11
+    cats = set()
+    for name in sets:
+        rows = prompts.load_prefixes(name)
+        assert len(rows) >= 64 and len({r["id"] for r in rows}) == len(rows)
+        assert all(r["prefix"] and r["continuation"] and r["dataset"] == name for r in rows)
+        cats.add(rows[0]["category"])
+    assert cats == {"literature", "reference", "technical", "dialogue"}
+    with pytest.raises(FileNotFoundError, match="available"):
+        prompts.load_prefixes("nope")
