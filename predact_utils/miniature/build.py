@@ -6,6 +6,7 @@ Stages, in order (each skipped when its output exists and is complete):
 ``pool``        the packed, shuffled pre-training token blocks (cached)
 ``base-s``      the small Base LM;  ``base-m`` the medium Base LM
 ``sft-s``, ``sft-m``, ``dpo-s``, ``dpo-m``, ``reward-m``, ``rlhf-m``: the aligned models
+``cards``       measure every finished checkpoint and write its model card
 
 Run ``python -m predact_utils.miniature.build --stages base-m --max-minutes 30``
 to work in slices: an interrupted or time-limited stage resumes from its last
@@ -31,7 +32,10 @@ from predact_utils.miniature.tokenizer import balanced_sample, save_tokenizer, t
 SEED = 0
 TOKENIZER_SAMPLE_BYTES = 20_000_000
 CAP_TOKENS_PER_CORPUS = 2_000_000
-STAGES = ("tokenizer", "pool", "base-s", "base-m", "sft-s", "sft-m", "dpo-s", "dpo-m", "reward-m", "rlhf-m")
+STAGES = ("tokenizer", "pool", "base-s", "base-m", "sft-s", "sft-m", "dpo-s", "dpo-m", "reward-m", "rlhf-m", "cards")
+#: Checkpoints of the family, in the order their cards are written.
+FAMILY = ("mini-s-base", "mini-m-base", "mini-s-sft", "mini-m-sft", "mini-s-dpo", "mini-m-dpo", "mini-m-reward",
+          "mini-m-rlhf")
 
 
 def work_dir() -> Path:
@@ -133,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             stage_tokenizer()
         elif s == "pool":
             stage_pool()
+        elif s == "cards":
+            from predact_utils.miniature.measure import write_cards
+
+            write_cards(list(FAMILY))
         elif s.startswith("base-"):
             if not stage_base(s.split("-")[1], args.max_minutes):
                 print(f"[miniature] {s} stopped before the end; run again to resume")

@@ -1,0 +1,207 @@
+"""Measure a finished miniature checkpoint and write its card (the ``cards`` stage of ``make miniature``).
+
+The subsets used by the quick re-measurement test are recorded in the card
+(``check``), so ``tests/test_miniature_checkpoints.py`` recomputes exactly the
+same quantity on the committed weights and compares.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+from predact_utils import paths
+from predact_utils.miniature import sanity
+from predact_utils.miniature.cards import write_card
+
+#: Documents per corpus / prompts / pairs of the quick re-measurement recorded in each card.
+CHECK_DOCS, CHECK_PROMPTS, CHECK_PAIRS = 4, 8, 16
+BEHAVIOUR_SAMPLES = 4
+PREF_PAIRS = 300
+REWARD_PROMPTS = 200
+
+LIMITATIONS = {
+    "base": ("A next-token predictor of about {params} parameters trained on {tokens} tokens of Debian/PyPI text "
+             "(literature, dictionaries, technical documentation, code). It continues text in the style of its "
+             "corpora, with local fluency and frequent loss of coherence over a few sentences; it knows few facts "
+             "reliably. It is a world model in miniature, not an assistant."),
+    "aligned": ("An assistant-style model of about {params} parameters. It answers in the format of its "
+                "instruction data (dictionary definitions, man-page summaries, FAQ answers) and usually stops "
+                "with end-of-text, but its answers are often wrong, vague or repetitive: it is a miniature of an "
+                "aligned model's behaviour, not of its knowledge."),
+}
+
+
+def load_lm(d: Path) -> tuple[Any, Any]:
+    tok = AutoTokenizer.from_pretrained(str(d))
+    model = AutoModelForCausalLM.from_pretrained(str(d), local_files_only=True, dtype=torch.float32).eval()
+    return model, tok
+
+
+def n_params(model: Any) -> int:
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def validation_table(model: Any, tok: Any, bigram: Any | None, max_docs: int | None = None) -> dict[str, Any]:
+    """Perplexity per evaluation corpus (validation split), and the bigram's on the same tokens."""
+    import predact_utils.corpora as corpora
+
+    out = {}
+    for name in corpora.names(role="eval"):
+        texts = [r["text"] for r in corpora.load_texts(name, "validation")]
+        if max_docs:
+            texts = texts[:max_docs]
+        ppl, n = sanity.corpus_perplexity(model, tok, texts)
+        row: dict[str, Any] = {"ppl": ppl, "tokens": n, "documents": len(texts)}
+        if bigram is not None:
+            row["bigram_ppl"] = sanity.bigram_perplexity(bigram, tok, texts)
+        out[name] = row
+    return out
+
+
+def fit_bigram(tok: Any) -> Any:
+    """The bigram baseline on the same pre-training blocks the Base models saw."""
+    from predact_utils.miniature.bigram import BigramLM
+    from predact_utils.miniature.build import pool_path
+
+    blocks = np.load(pool_path(512), mmap_mode="r")
+    return BigramLM(len(tok)).fit(np.asarray(b) for b in blocks)
+
+
+def prompts_text() -> list[str]:
+    from predact_utils import prompts
+
+    return [p["prompt"] for p in prompts.load()]
+
+
+def work_summary(stage: str) -> dict[str, Any]:
+    p = paths.cache_dir() / "miniature" / "work" / stage / "summary.json"
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def card_base(size: str) -> dict[str, Any]:
+    d = paths.models_dir() / f"mini-{size}-base"
+    model, tok = load_lm(d)
+    s = work_summary(f"base-{size}")
+    bigram = fit_bigram(tok)
+    params = n_params(model)
+    card = {
+        "name": d.name, "role": "base", "size": size, "parent": None, "method": "causal LM pre-training",
+        "architecture": f"LlamaForCausalLM, {model.config.num_hidden_layers} layers, d={model.config.hidden_size}",
+        "parameters": params, "data": "all training splits of predact's corpora (2M tokens cap per corpus)",
+        "steps": s.get("steps"), "tokens_seen": s.get("tokens_seen"), "wall_seconds": s.get("wall_seconds"),
+        "seed": 0, "final_train_loss": s.get("final_train_loss"), "loss_log": s.get("loss_log", []),
+        "validation": validation_table(model, tok, bigram),
+        "check": {"docs_per_corpus": CHECK_DOCS, "validation": validation_table(model, tok, None, CHECK_DOCS)},
+        "summary": "Base language model of the miniature family (the paper's Base LM, in miniature).",
+        "limitations": LIMITATIONS["base"].format(params=f"{params / 1e6:.1f}M", tokens=f"{s.get('tokens_seen', 0):,}"),
+    }
+    return card
+
+
+def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
+    import predact_utils.corpora as corpora
+    from predact_utils import instructions
+
+    d = paths.models_dir() / name
+    model, tok = load_lm(d)
+    s = work_summary(f"{kind}-{size}")
+    params = n_params(model)
+    texts = [r["text"] for r in corpora.load_texts("instruct_heldout", "validation")]
+    ppl, ntok = sanity.corpus_perplexity(model, tok, texts)
+    prompts = prompts_text()
+    card: dict[str, Any] = {
+        "name": name, "role": kind, "size": size,
+        "parent": {"sft": f"mini-{size}-base", "dpo": f"mini-{size}-sft", "rlhf": f"mini-{size}-sft"}[kind],
+        "method": {"sft": "trl SFTTrainer, assistant-only loss", "dpo": "trl DPOTrainer, beta 0.1",
+                   "rlhf": "trl RLOOTrainer against mini-m-reward, KL beta 0.05"}[kind],
+        "architecture": f"LlamaForCausalLM, {model.config.num_hidden_layers} layers, d={model.config.hidden_size}",
+        "parameters": params,
+        "data": {"sft": "instruction chats (data/instructions/train.jsonl)",
+                 "dpo": "preference pairs (data/instructions/preferences_train.jsonl)",
+                 "rlhf": "prompts of the preference pairs; rewards from mini-m-reward"}[kind],
+        "steps": s.get("steps"), "wall_seconds": s.get("wall_seconds"), "seed": 0,
+        "final_train_loss": (s.get("loss_log") or [{}])[-1].get("loss"), "loss_log": s.get("loss_log", []),
+        "instruct_heldout_ppl": {"ppl": ppl, "tokens": ntok},
+        "behaviour": sanity.assistant_behaviour(model, tok, prompts, n=BEHAVIOUR_SAMPLES),
+        "check": {"prompts": CHECK_PROMPTS,
+                  "behaviour": sanity.assistant_behaviour(model, tok, prompts[:CHECK_PROMPTS], n=2)},
+        "summary": f"The {kind.upper()} model of the miniature family (aligned from {kind} training).",
+        "limitations": LIMITATIONS["aligned"].format(params=f"{params / 1e6:.1f}M"),
+    }
+    if kind == "dpo":
+        ref, _ = load_lm(paths.models_dir() / f"mini-{size}-sft")
+        pairs = list(instructions.load_preferences("heldout"))
+        card["preference"] = sanity.preference_accuracy(model, ref, tok, pairs[:PREF_PAIRS])
+        card["check"]["pairs"] = CHECK_PAIRS
+        card["check"]["preference"] = sanity.preference_accuracy(model, ref, tok, pairs[:CHECK_PAIRS])
+    if kind == "rlhf":
+        card["reward_vs_sft"] = reward_vs_sft(model, tok, size)
+    return card
+
+
+def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
+    """Reward-model score of one sample per held-out prompt, RLHF minus SFT, bootstrap 95% CI."""
+    from predact_utils import instructions
+    from predact_utils.chat import encode_prompts
+    from predact_utils.sampling import SamplingParams, generate
+
+    rm_dir = paths.models_dir() / f"mini-{size}-reward"
+    rm = AutoModelForSequenceClassification.from_pretrained(str(rm_dir), local_files_only=True).eval()
+    sft, _ = load_lm(paths.models_dir() / f"mini-{size}-sft")
+    qs = [r["messages"][0]["content"] for r in instructions.load("heldout")][:REWARD_PROMPTS]
+    ids = encode_prompts(tok, qs, role="aligned")
+    params = SamplingParams(top_p=0.9, n=1, max_new_tokens=256, seed=1)
+    scores = {}
+    for label, m in (("rlhf", model), ("sft", sft)):
+        answers = [g[0].text for g in generate(m, tok, ids, params, progress=False)]
+        scores[label] = sanity.reward_scores(rm, tok, qs, answers)
+    out = sanity.bootstrap_diff(scores["rlhf"], scores["sft"])
+    out.update({"prompts": len(qs), "rlhf_mean": float(scores["rlhf"].mean()), "sft_mean": float(scores["sft"].mean())})
+    return out
+
+
+def card_reward(size: str) -> dict[str, Any]:
+    from predact_utils import instructions
+
+    d = paths.models_dir() / f"mini-{size}-reward"
+    rm = AutoModelForSequenceClassification.from_pretrained(str(d), local_files_only=True).eval()
+    tok = AutoTokenizer.from_pretrained(str(d))
+    s = work_summary(f"reward-{size}")
+    pairs = list(instructions.load_preferences("heldout"))[:PREF_PAIRS]
+    q = [p["prompt"][0]["content"] for p in pairs]
+    ch = sanity.reward_scores(rm, tok, q, [p["chosen"][0]["content"] for p in pairs])
+    rj = sanity.reward_scores(rm, tok, q, [p["rejected"][0]["content"] for p in pairs])
+    return {"name": d.name, "role": "reward", "size": size, "parent": f"mini-{size}-base",
+            "method": "trl RewardTrainer (LlamaForSequenceClassification, 1 label)",
+            "parameters": n_params(rm), "data": "preference pairs (data/instructions/preferences_train.jsonl)",
+            "steps": s.get("steps"), "wall_seconds": s.get("wall_seconds"), "seed": 0,
+            "final_train_loss": (s.get("loss_log") or [{}])[-1].get("loss"),
+            "preference": {"pairs": len(pairs), "accuracy": float((ch > rj).mean()),
+                           "mean_margin": float((ch - rj).mean())},
+            "summary": "Reward model of the miniature RLHF recipe, trained on the preference pairs.",
+            "limitations": "Scores (prompt, answer) chats; learned from synthetic rejections (other answers, "
+                           "off-topic answers, truncations), so it rewards on-topic, complete answers, not truth."}
+
+
+def write_cards(names: list[str]) -> None:
+    """Measure and write the card of each named checkpoint that exists."""
+    for name in names:
+        d = paths.models_dir() / name
+        if not (d / "model.safetensors").exists():
+            print(f"[cards] {name}: no checkpoint, skipped")
+            continue
+        _, size, kind = name.split("-")
+        if kind == "base":
+            card = card_base(size)
+        elif kind == "reward":
+            card = card_reward(size)
+        else:
+            card = card_aligned(name, kind, size)
+        write_card(d, card)
+        print(f"[cards] {name}: written")
