@@ -111,7 +111,7 @@ def pretrain(
     budget = budget or BUDGETS[size]
     if blocks.shape[1] != budget.block:
         raise ValueError(f"blocks have length {blocks.shape[1]} but the budget expects {budget.block}")
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 2)))
+    torch.set_num_threads(int(os.environ.get("PREDACT_THREADS", max(1, min(os.cpu_count() or 1, 2)))))
     work_dir.mkdir(parents=True, exist_ok=True)
     meta_path = work_dir / "pretrain_meta.json"
     meta = {"size": size, "seed": seed, "blocks": int(blocks.shape[0]), "data_digest": _digest(blocks),
