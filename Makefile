@@ -120,3 +120,8 @@ data: data-sources
 # Resumable: re-running continues from the last checkpoint; MINUTES=N stops a stage after N minutes.
 miniature: setup
 	$(PYTHON) -m predact_utils.miniature.build $(if $(MINUTES),--max-minutes $(MINUTES),)
+
+# Speed/memory benchmarks of the measurement core (issue 4): ratios measured in one run, see benchmarks/README.md.
+bench: setup
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	$(PYTHON) -m benchmarks.run_all

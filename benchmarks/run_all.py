@@ -1,0 +1,33 @@
+"""Run every benchmark of the measurement core and print the ratios in one table (``make bench``).
+
+The memory benchmark runs in a child process so that its peak resident set size is its own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from benchmarks import bench_lm_eval, bench_sampling, bench_scoring
+
+
+def main() -> None:
+    print("== sampling ==")
+    samp = bench_sampling.main()
+    print("\n== scoring ==")
+    scor = bench_scoring.main()
+    print("\n== perplexity agreement ==")
+    agree = bench_lm_eval.main()
+    print("\n== memory (child process) ==")
+    subprocess.run([sys.executable, "-m", "benchmarks.bench_memory"], check=True)
+    print("\n== summary ==")
+    print(f"sampling speed-up vs default generate: {samp['sampling_speedup']:.2f}x (goal >= 2x); "
+          f"roofline fraction {samp['roofline_fraction']:.2f}")
+    for label, ratio in scor.items():
+        print(f"scoring throughput vs plain loop, {label}: {ratio:.2f}x (goal >= 1.0x, statistics included)")
+    key = "ppl_rel_diff_lm_eval" if "ppl_rel_diff_lm_eval" in agree else "ppl_rel_diff_transformers"
+    print(f"perplexity relative difference ({key.removeprefix('ppl_rel_diff_')}): {agree[key]:.1e} (goal < 1e-3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Batched nucleus sampling, fast on CPU (Fig. 1, Fig. 3-5, n-gram and alignment sections).
+
+The book draws about 80 prompts x 100 generations per model at p = 0.9. This
+module samples them with a lean decode loop around the model's own forward:
+
+* each distinct prompt is pre-filled once (batch 1) and its key/value states
+  are broadcast into the rows of its samples, instead of running the prompt
+  ``n`` times as ``generate(num_return_sequences=n)`` does;
+* the key/value cache is preallocated for the whole generation (no
+  ``torch.cat`` per step); prompts of one batch are sorted by length and
+  left-padded into it;
+* the nucleus is found from the probabilities sorted by value only (NumPy's
+  SIMD sort on CPU, about 15x faster than ``torch.sort`` with indices) and the
+  token is drawn by inverse CDF over the nucleus in vocabulary order;
+* finished rows are dropped from the batch as generations end.
+
+Randomness: sample ``j`` of a prompt uses its own generator, seeded from
+``(seed, prompt token ids, j)``, which draws the uniforms of all its steps; a
+generation therefore does not depend on which other prompts share its batch
+(up to float rounding in batched matrix products), on ``batch_size``, or on
+the order of the prompts. Nucleus (Holtzman et al., 2020): the fewest most
+probable tokens whose probability mass reaches ``top_p`` (ties at the
+boundary are kept), renormalised, as in :mod:`predact_utils.nucleus`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from predact_utils.kvcache import SlotCache
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """Settings of one sampling run; ``temperature=0`` means greedy decoding."""
+
+    top_p: float = 0.9
+    temperature: float = 1.0
+    max_new_tokens: int = 128
+    n: int = 100
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.max_new_tokens < 1 or self.n < 1:
+            raise ValueError(f"max_new_tokens and n must be >= 1, got {self.max_new_tokens}, {self.n}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (for the artifact cache key)."""
+        return asdict(self)
+
+
+@dataclass
+class Generation:
+    """One sampled continuation: new token ids (without the stop token), text and why it stopped."""
+
+    prompt_index: int
+    sample_index: int
+    token_ids: list[int]
+    text: str
+    stop_reason: str  # "eos" (a stop token was sampled) or "length" (max_new_tokens reached)
+
+
+def row_seed(seed: int, prompt_ids: Sequence[int], sample_index: int) -> int:
+    """The generator seed of sample ``sample_index`` of a prompt (independent of batching)."""
+    msg = f"{seed}|{','.join(map(str, prompt_ids))}|{sample_index}".encode()
+    return int.from_bytes(hashlib.sha256(msg).digest()[:8], "little") & (2**63 - 1)
+
+
+def _sorted_ascending(probs: torch.Tensor) -> torch.Tensor:
+    if probs.device.type == "cpu":
+        return torch.from_numpy(np.sort(probs.numpy(), axis=-1))
+    return torch.sort(probs, dim=-1).values
+
+
+def nucleus_sample(logits: torch.Tensor, u: torch.Tensor, top_p: float, temperature: float = 1.0) -> torch.Tensor:
+    """Draw one token per row of ``logits`` [B, V] from the top-p nucleus, using uniforms ``u`` [B] in [0, 1).
+
+    The same ``u`` always gives the same token, which makes sampling reproducible per row.
+    """
+    if temperature == 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    if top_p < 1.0:
+        sv = _sorted_ascending(probs)
+        cs = sv.cumsum(-1)
+        mass_geq = cs[:, -1:] - cs + sv  # mass of the tokens with probability >= sv[i]
+        last = ((mass_geq >= top_p).sum(-1, keepdim=True) - 1).clamp_min(0)
+        tau = sv.gather(-1, last)
+        probs = torch.where(probs >= tau, probs, torch.zeros((), dtype=probs.dtype, device=probs.device))
+    cdf = probs.cumsum(-1)
+    x = (u.to(cdf.device, cdf.dtype) * cdf[:, -1]).unsqueeze(-1)
+    idx = torch.searchsorted(cdf, x, right=True).clamp_max(probs.shape[-1] - 1)
+    bad = probs.gather(-1, idx) <= 0  # u * mass rounded up to the total: fall back to the top token
+    if bool(bad.any()):
+        idx = torch.where(bad, probs.argmax(-1, keepdim=True), idx)
+    return idx.squeeze(-1)
+
+
+@dataclass
+class _Row:
+    prompt_index: int
+    sample_index: int
+    prompt: tuple[int, ...]
+
+
+def _model_device(model: Any) -> torch.device:
+    return model.get_input_embeddings().weight.device
+
+
+@torch.inference_mode()
+def _run_batch(model: Any, rows: list[_Row], params: SamplingParams, stop_ids: torch.Tensor) -> list[tuple[list[int], str]]:
+    device = _model_device(model)
+    B, T = len(rows), params.max_new_tokens
+    lens = torch.tensor([len(r.prompt) for r in rows])
+    P = int(lens.max())
+    cache = SlotCache(model.config, batch_size=B, max_len=P + T)
+    logits = torch.empty(B, 0)
+    by_prompt: dict[tuple[int, ...], list[int]] = {}
+    for i, r in enumerate(rows):
+        by_prompt.setdefault(r.prompt, []).append(i)
+    for prompt, idx in by_prompt.items():  # pre-fill each distinct prompt once
+        ids = torch.tensor([prompt], device=device)
+        pre = SlotCache.prefill_cache(model.config)
+        out = model(input_ids=ids, cache=pre, use_cache=True, logits_to_keep=1)
+        cache.write_prompt(pre, idx, start=P - len(prompt))
+        last = out.logits[0, -1].float()
+        if logits.numel() == 0:
+            logits = torch.empty(B, last.shape[-1], device=last.device)
+        logits[idx] = last
+    cache.set_length(P)
+    padded = bool((lens < P).any())
+    mask = None
+    if padded:
+        mask = torch.ones(B, P + T, dtype=torch.long, device=device)
+        for i, n in enumerate(lens.tolist()):
+            mask[i, : P - n] = 0
+    u_all = torch.stack([torch.rand(T, generator=torch.Generator().manual_seed(
+        row_seed(params.seed, r.prompt, r.sample_index))) for r in rows])
+    pos = lens.clone().to(device)
+    alive = torch.arange(B)  # original row index of each batch row
+    tokens = torch.full((B, T), -1, dtype=torch.long)
+    done = torch.zeros(B, dtype=torch.bool)
+    stop_ids = stop_ids.to(device)
+    for t in range(T):
+        nxt = nucleus_sample(logits, u_all[alive, t], params.top_p, params.temperature)
+        tokens[alive, t] = nxt.cpu()
+        finished = torch.isin(nxt, stop_ids).cpu()
+        done[alive[finished]] = True
+        if bool(done[alive].all()) or t == T - 1:
+            break
+        n_fin = int(done[alive].sum())
+        if n_fin and n_fin >= max(4, len(alive) // 4):  # drop finished rows from the batch
+            keep = (~done[alive]).nonzero().squeeze(-1)
+            cache.select_rows(keep.to(device))
+            alive, nxt, pos = alive[keep], nxt[keep.to(nxt.device)], pos[keep.to(device)]
+            if mask is not None:
+                mask = mask[keep.to(device)]
+        step_mask = mask[:, : P + t + 1] if mask is not None else None
+        out = model(input_ids=nxt[:, None], attention_mask=step_mask, position_ids=pos[:, None],
+                    cache=cache, use_cache=True)
+        logits = out.logits[:, -1]
+        pos = pos + 1
+    results = []
+    stop_set = set(stop_ids.tolist())
+    for row in tokens.tolist():
+        out_ids: list[int] = []
+        reason = "length"
+        for tok in row:
+            if tok < 0:
+                break
+            if tok in stop_set:
+                reason = "eos"
+                break
+            out_ids.append(tok)
+        results.append((out_ids, reason))
+    return results
+
+
+def sample_ids(
+    model: Any,
+    prompt_ids: Sequence[Sequence[int]],
+    params: SamplingParams,
+    stop_token_ids: Sequence[int],
+    *,
+    batch_size: int = 128,
+    progress: bool = True,
+) -> list[list[tuple[list[int], str]]]:
+    """``params.n`` samples for each tokenised prompt: per prompt, a list of ``(new token ids, stop reason)``.
+
+    Rows are grouped into batches of at most ``batch_size`` sequences, sorted by prompt length.
+    """
+    if not stop_token_ids:
+        raise ValueError("stop_token_ids is empty; pass the eos id(s), e.g. chat.stop_token_ids(tokenizer, model)")
+    rows = [_Row(i, j, tuple(int(t) for t in p)) for i, p in enumerate(prompt_ids) for j in range(params.n)]
+    if any(len(r.prompt) == 0 for r in rows):
+        raise ValueError("every prompt needs at least one token")
+    rows.sort(key=lambda r: (len(r.prompt), r.prompt_index, r.sample_index))
+    stop = torch.tensor(sorted(set(stop_token_ids)), dtype=torch.long)
+    out: list[list[Any]] = [[None] * params.n for _ in prompt_ids]
+    batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    bar = tqdm(total=len(rows), desc="sampling", unit="seq", disable=not progress)
+    for batch in batches:
+        for r, res in zip(batch, _run_batch(model, batch, params, stop), strict=True):
+            out[r.prompt_index][r.sample_index] = res
+        bar.update(len(batch))
+    bar.close()
+    return out
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompt_ids: Sequence[Sequence[int]],
+    params: SamplingParams,
+    *,
+    batch_size: int = 128,
+    progress: bool = True,
+) -> list[list[Generation]]:
+    """Sample ``params.n`` continuations of each tokenised prompt and decode them (see :mod:`chat` for prompts)."""
+    from predact_utils.chat import stop_token_ids
+
+    raw = sample_ids(model, prompt_ids, params, stop_token_ids(tokenizer, model), batch_size=batch_size,
+                     progress=progress)
+    return [
+        [Generation(i, j, ids, tokenizer.decode(ids, skip_special_tokens=True), reason)
+         for j, (ids, reason) in enumerate(per_prompt)]
+        for i, per_prompt in enumerate(raw)
+    ]

@@ -1,0 +1,56 @@
+"""Distribution statistics on hand-made distributions with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from predact_utils.diststats import DistStats, DistStatsConfig, distribution_stats
+
+P = [0.4, 0.3, 0.2, 0.1 - 2e-9, 1e-9, 1e-9]
+
+
+def _lp(rows):
+    return torch.log(torch.tensor(rows, dtype=torch.float64))
+
+
+def test_topk_mass_counts_entropy_rank():
+    cfg = DistStatsConfig(top_k=4, thresholds=(1e-8, 0.15, 0.35))
+    st = distribution_stats(_lp([P, P[::-1]]), torch.tensor([2, 0]), cfg)
+    np.testing.assert_allclose(st.topk_mass[0], [0.4, 0.7, 0.9, 1.0 - 2e-9], atol=1e-6)
+    np.testing.assert_allclose(st.topk_mass[1], st.topk_mass[0], atol=1e-6)  # order of the vocabulary is irrelevant
+    np.testing.assert_array_equal(st.n_above[0], [4, 3, 1])
+    entropy = -sum(p * math.log(p) for p in P)
+    np.testing.assert_allclose(st.entropy, [entropy, entropy], rtol=1e-5)
+    assert st.rank.tolist() == [3, 5]  # token 2 has p = 0.2 (third); reversed row: token 0 has p = 1e-9 (tied 5th)
+    assert st.topk_mass.dtype == np.float32 and st.n_above.dtype == np.int32
+
+
+def test_ties_zeros_and_small_vocab():
+    cfg = DistStatsConfig(top_k=6, thresholds=(1e-8,))
+    st = distribution_stats(_lp([[0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0.0, 0.0]]), torch.tensor([3, 2]), cfg)
+    np.testing.assert_allclose(st.topk_mass[0], [0.25, 0.5, 0.75, 1, 1, 1], atol=1e-6)  # K > V pads with 1
+    np.testing.assert_allclose(st.topk_mass[1], [0.5, 1, 1, 1, 1, 1], atol=1e-6)
+    assert st.n_above[:, 0].tolist() == [4, 2]
+    np.testing.assert_allclose(st.entropy, [math.log(4), math.log(2)], rtol=1e-6)
+    assert st.rank.tolist() == [1, 3]  # ties counted in the token's favour; a zero-probability token after the two
+
+
+def test_concat_select_and_no_targets():
+    lp = torch.log_softmax(torch.randn(5, 50, generator=torch.Generator().manual_seed(0)), -1)
+    whole = distribution_stats(lp)
+    parts = DistStats.concat([distribution_stats(lp[:2]), distribution_stats(lp[2:])])
+    np.testing.assert_allclose(parts.topk_mass, whole.topk_mass)
+    assert len(parts) == 5 and len(whole.select(slice(1, 3))) == 2
+    assert (whole.rank == 0).all()
+    assert len(DistStats.concat([])) == 0
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        DistStatsConfig(top_k=0)
+    with pytest.raises(ValueError):
+        DistStatsConfig(thresholds=(2.0,))
