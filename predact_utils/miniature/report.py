@@ -1,0 +1,115 @@
+"""Tables and figures of the miniature family chapter (``notebooks/01_miniature_family.py``).
+
+Everything is read from the checkpoints' ``card.json`` files, which
+:mod:`predact_utils.miniature.measure` wrote when the models were built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from predact_utils import paths
+from predact_utils.miniature.cards import read_card
+from predact_utils.plotting import ROLE_COLORS
+
+
+def load_cards(names: Sequence[str], models_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The cards of the named checkpoints that exist (missing ones are left out, with their names returned by
+    :func:`missing`)."""
+    root = models_dir or paths.models_dir()
+    return {n: read_card(root / n) for n in names if (root / n / "card.json").exists()}
+
+
+def missing(names: Sequence[str], models_dir: Path | None = None) -> list[str]:
+    """Named checkpoints without a card (not built yet)."""
+    root = models_dir or paths.models_dir()
+    return [n for n in names if not (root / n / "card.json").exists()]
+
+
+def overview_table(cards: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per checkpoint: role, parent, parameters, steps, tokens, wall time, final training loss."""
+    rows = []
+    for name, c in cards.items():
+        rows.append({
+            "model": name, "role": c["role"], "parent": c.get("parent") or "-",
+            "parameters (M)": c["parameters"] / 1e6, "steps": c.get("steps"),
+            "tokens seen (M)": (c["tokens_seen"] / 1e6) if c.get("tokens_seen") else np.nan,
+            "wall time (min)": (c["wall_seconds"] or np.nan) / 60 if c.get("wall_seconds") else np.nan,
+            "final train loss": c.get("final_train_loss"),
+        })
+    return pd.DataFrame(rows).set_index("model")
+
+
+def validation_table(cards: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Validation perplexity per evaluation corpus of each Base, with the bigram baseline beside it."""
+    rows = []
+    for name, c in cards.items():
+        for corpus, v in (c.get("validation") or {}).items():
+            rows.append({"model": name, "corpus": corpus, "perplexity": v["ppl"], "bigram perplexity": v["bigram_ppl"],
+                         "ratio to bigram": v["ppl"] / v["bigram_ppl"], "tokens": v["tokens"]})
+    return pd.DataFrame(rows)
+
+
+def behaviour_table(cards: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Sanity numbers of the aligned models (share ending in role, preference accuracy, reward gain)."""
+    rows = []
+    for name, c in cards.items():
+        if c["role"] not in ("sft", "dpo", "rlhf"):
+            continue
+        b = c["behaviour"]
+        row = {"model": name, "samples": b["samples"], "ends with end-of-text": b["ends_with_eos"],
+               "stays in role": b["stays_in_role"], "both": b["ok"], "mean length (tokens)": b["mean_length"]}
+        if "preference" in c:
+            row["held-out preference accuracy"] = c["preference"]["accuracy"]
+        if "reward_vs_sft" in c:
+            r = c["reward_vs_sft"]
+            row["reward gain over SFT [95% CI]"] = f"{r['mean_diff']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
+
+
+def loss_curves_figure(cards: dict[str, dict[str, Any]]) -> Figure:
+    """Training loss against step, one panel for pre-training and one for the alignment stages."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, c in cards.items():
+        log = c.get("loss_log") or []
+        if not log:
+            continue
+        ax = axes[0] if c["role"] == "base" else axes[1]
+        steps = [r["step"] for r in log]
+        ls = "-" if c.get("size") == "m" else "--"
+        ax.plot(steps, [r["loss"] for r in log], ls, color=ROLE_COLORS.get(c["role"], "grey"), label=name, lw=1.2)
+    axes[0].set_title("pre-training (Base)")
+    axes[1].set_title("alignment stages")
+    for ax in axes:
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("training loss")
+        if ax.lines:
+            ax.legend(fontsize=7)
+    return fig
+
+
+def validation_figure(table: pd.DataFrame) -> Figure:
+    """Per-corpus validation perplexity of each Base next to the bigram baseline (log scale)."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    corpora = sorted(table["corpus"].unique())
+    models = list(dict.fromkeys(table["model"]))
+    width = 0.8 / (len(models) + 1)
+    x = np.arange(len(corpora))
+    for i, m in enumerate(models):
+        t = table[table["model"] == m].set_index("corpus").reindex(corpora)
+        ax.bar(x + i * width, t["perplexity"], width, label=m)
+    big = table[table["model"] == models[0]].set_index("corpus").reindex(corpora)
+    ax.bar(x + len(models) * width, big["bigram perplexity"], width, label="bigram baseline", color="lightgrey")
+    ax.set_xticks(x + width * len(models) / 2, corpora, rotation=30, ha="right")
+    ax.set_yscale("log")
+    ax.set_ylabel("validation perplexity")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,77 @@
+"""Fig. 2 measurements on hand-made numbers and tiny models (predact_utils.worldmodel, predact_utils.finetune)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from predact_utils.finetune import FinetuneBudget, finetune, training_blocks
+from predact_utils.worldmodel import (
+    DocScores,
+    comparison_rows,
+    paired_log_ppl_diff,
+    perplexity,
+    summary_by_category,
+)
+
+
+def test_perplexity_is_token_weighted() -> None:
+    # two documents: 2 tokens with total NLL 2.0, and 6 tokens with total NLL 3.0 -> exp(5/8)
+    assert perplexity(np.array([2.0, 3.0]), np.array([2, 6])) == pytest.approx(math.exp(5 / 8))
+    with pytest.raises(ValueError, match="no scored tokens"):
+        perplexity(np.array([]), np.array([]))
+
+
+def test_paired_difference_by_hand() -> None:
+    base = DocScores(np.array([2.0, 3.0]), np.array([2, 6]))
+    aligned = DocScores(np.array([3.0, 4.0]), np.array([2, 6]))
+    d = paired_log_ppl_diff(aligned, base)
+    assert d["delta"] == pytest.approx(2 / 8)  # 2 extra nats over 8 tokens
+    assert d["ratio"] == pytest.approx(math.exp(0.25))
+    assert d["ci_low"] <= d["delta"] <= d["ci_high"]
+    same = paired_log_ppl_diff(base, base)
+    assert same == {"delta": 0.0, "ci_low": 0.0, "ci_high": 0.0, "ratio": 1.0}
+
+
+def test_constant_per_token_gap_has_a_zero_width_interval() -> None:
+    tokens = np.array([5, 10, 20, 7])
+    base = DocScores(tokens * 2.0, tokens)
+    aligned = DocScores(tokens * 2.5, tokens)
+    d = paired_log_ppl_diff(aligned, base)
+    assert d["delta"] == pytest.approx(0.5) and d["ci_low"] == pytest.approx(0.5) and d["ci_high"] == pytest.approx(0.5)
+
+
+def test_different_tokens_are_refused() -> None:
+    with pytest.raises(ValueError, match="share a tokenizer"):
+        paired_log_ppl_diff(DocScores(np.ones(2), np.array([2, 3])), DocScores(np.ones(2), np.array([2, 4])))
+
+
+def test_rows_and_category_summary() -> None:
+    base = DocScores(np.array([2.0, 3.0]), np.array([2, 6]))
+    worse = DocScores(np.array([3.0, 4.0]), np.array([2, 6]))
+    better = DocScores(np.array([1.0, 2.0]), np.array([2, 6]))
+    rows = [comparison_rows({"pair": "p"}, "a", "literature", base, worse),
+            comparison_rows({"pair": "p"}, "b", "literature", base, better)]
+    assert rows[0]["base_ppl"] == pytest.approx(math.exp(5 / 8)) and rows[0]["aligned_ppl"] == pytest.approx(math.exp(7 / 8))
+    s = summary_by_category(pd.DataFrame(rows))
+    assert s.loc[0, "share_aligned_worse"] == 0.5 and s.loc[0, "mean_delta_log_ppl"] == pytest.approx(0.0)
+
+
+def test_finetuning_lowers_the_loss_on_its_data_and_leaves_the_original(tiny_tokenizer, tiny_model) -> None:
+    import torch
+
+    text = ["the quick brown fox jumps over the lazy dog. " * 8] * 6
+    budget = FinetuneBudget(steps=8, block=32, batch=4, lr=3e-3)
+    blocks = training_blocks(tiny_tokenizer, text, budget, seed=0)
+    before = {k: v.clone() for k, v in tiny_model.state_dict().items()}
+    tuned = finetune(tiny_model, blocks, budget, seed=0)
+    x = torch.from_numpy(blocks[:2].astype(np.int64))
+    with torch.no_grad():
+        assert tuned(input_ids=x, labels=x).loss < tiny_model(input_ids=x, labels=x).loss
+    for k, v in tiny_model.state_dict().items():
+        assert torch.equal(v, before[k])
+    with pytest.raises(ValueError, match="bad fine-tuning budget"):
+        FinetuneBudget(steps=0)
