@@ -189,6 +189,18 @@ def card_reward(size: str) -> dict[str, Any]:
                            "off-topic answers, truncations), so it rewards on-topic, complete answers, not truth."}
 
 
+def shortfalls(card: dict[str, Any]) -> list[str]:
+    """The sanity thresholds of issue 5 that an aligned checkpoint's card misses (empty when all are met)."""
+    out = []
+    if card.get("role") in ("sft", "dpo", "rlhf") and card["behaviour"]["ok"] < 0.9:
+        out.append(f"only {card['behaviour']['ok']:.1%} of samples end with end-of-text in role (threshold 90%)")
+    if "preference" in card and card.get("role") == "dpo" and card["preference"]["accuracy"] < 0.75:
+        out.append(f"held-out preference accuracy {card['preference']['accuracy']:.3f} (threshold 0.75)")
+    if "reward_vs_sft" in card and card["reward_vs_sft"]["ci_low"] <= 0:
+        out.append("reward gain over SFT not significant (95% CI includes 0)")
+    return out
+
+
 def write_cards(names: list[str]) -> None:
     """Measure and write the card of each named checkpoint that exists."""
     for name in names:
@@ -203,5 +215,9 @@ def write_cards(names: list[str]) -> None:
             card = card_reward(size)
         else:
             card = card_aligned(name, kind, size)
+            missed = shortfalls(card)
+            if missed:
+                card["shortfalls"] = missed
+                card["limitations"] += " Sanity thresholds missed by this checkpoint: " + "; ".join(missed) + "."
         write_card(d, card)
         print(f"[cards] {name}: written")
