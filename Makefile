@@ -72,7 +72,7 @@ lint: setup
 
 # Regenerate every paired .ipynb from its .py source (the .py is the source of truth)
 sync: setup
-	$(BIN)/jupytext --quiet --to ipynb notebooks/[0-9]*.py
+	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

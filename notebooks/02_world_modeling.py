@@ -48,7 +48,6 @@ finetune_block = 256
 finetune_test_docs = 40
 
 # %%
-import pandas as pd
 from myst_nb import glue
 from tqdm.auto import tqdm
 
@@ -59,7 +58,7 @@ from predact_utils.models import load_model
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.registry import resolve_pair
-from predact_utils.worldmodel import DocScores, comparison_rows, document_scores, summary_by_category
+from predact_utils.worldmodel import DocScores, document_scores, pair_table, summary_by_category
 from predact_utils.worldmodel_plots import before_after_figure, delta_figure, delta_plotly
 
 validate_parameters(globals(), {
@@ -107,13 +106,7 @@ for spec in tqdm(available, desc="pairs"):
             if (ident, c) not in scores:
                 scores[(ident, c)] = document_scores(loaded[ident], texts[c], window=window, stride=stride)
 
-rows = []
-for spec in available:
-    label = {"pair": spec.name, "family": spec.family, "size": spec.size, "method": spec.method}
-    for c in eval_corpora:
-        rows.append(comparison_rows(label, c, corpora.category_of(c), scores[(spec.base_location(), c)],
-                                    scores[(spec.aligned_location(), c)], seed=seed))
-table_a = pd.DataFrame(rows)
+table_a = pair_table(available, scores, eval_corpora, corpora.category_of, seed=seed)
 summary_a = summary_by_category(table_a)
 n_worse = int((table_a["delta_log_ppl"] > 0).sum())
 n_sig = int((table_a["ci_low"] > 0).sum())
@@ -171,13 +164,7 @@ for c in tqdm(eval_corpora, desc="fine-tuning corpora"):
     for ident, lm in loaded.items():
         nll, ntok = finetuned_test_scores(lm, train_texts, test_texts, budget, seed=seed, window=window, stride=stride)
         ft_scores[(ident, c)] = DocScores(nll, ntok)
-rows = []
-for spec in available:
-    label = {"pair": spec.name, "family": spec.family, "size": spec.size, "method": spec.method}
-    for c in eval_corpora:
-        rows.append(comparison_rows(label, c, corpora.category_of(c), ft_scores[(spec.base_location(), c)],
-                                    ft_scores[(spec.aligned_location(), c)], seed=seed))
-table_b = pd.DataFrame(rows)
+table_b = pair_table(available, ft_scores, eval_corpora, corpora.category_of, seed=seed)
 n_worse_b = int((table_b["delta_log_ppl"] > 0).sum())
 glue("wm_b_worse", f"{n_worse_b} of {len(table_b)}", display=False)
 glue("wm_b_sig", f"{int((table_b['ci_low'] > 0).sum())}", display=False)

@@ -36,8 +36,12 @@ from predact_utils import paths
 #: Parameter values allowed for ``scale`` in every notebook.
 SCALES: tuple[str, ...] = ("full", "smoke")
 
-#: Environment of executed notebooks: never wait on a hub.
+#: Environment of executed notebooks: never wait on a hub; no progress bars or library chatter in the pages.
 OFFLINE_ENV: dict[str, str] = {
+    "TQDM_DISABLE": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "DATASETS_VERBOSITY": "error",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",

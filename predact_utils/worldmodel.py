@@ -85,6 +85,18 @@ def comparison_rows(pair_label: dict[str, Any], corpus: str, category: str, base
             "ppl_ratio": diff["ratio"]}
 
 
+def pair_table(specs: Sequence[Any], scores: dict[tuple[str, str], DocScores], corpus_names: Sequence[str],
+               category_of: Any, seed: int = 0) -> pd.DataFrame:
+    """The Fig. 2 table: one row per pair × corpus, from scores keyed by (checkpoint location, corpus)."""
+    rows = []
+    for spec in specs:
+        label = {"pair": spec.name, "family": spec.family, "size": spec.size, "method": spec.method}
+        for c in corpus_names:
+            rows.append(comparison_rows(label, c, category_of(c), scores[(spec.base_location(), c)],
+                                        scores[(spec.aligned_location(), c)], seed=seed))
+    return pd.DataFrame(rows)
+
+
 def summary_by_category(table: pd.DataFrame) -> pd.DataFrame:
     """Mean Δ log-perplexity per pair and category, and the share of corpora where aligned is worse."""
     g = table.groupby(["pair", "category"], sort=False)
