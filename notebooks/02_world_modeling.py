@@ -49,7 +49,6 @@ finetune_test_docs = 40
 
 # %%
 from myst_nb import glue
-from tqdm.auto import tqdm
 
 import predact_utils.corpora as corpora
 from predact_utils import seed_everything
@@ -98,7 +97,7 @@ glue("wm_corpora", f"{len(eval_corpora)}", display=False)
 texts = {c: [r["text"] for r in corpora.load_texts(c, "test")][:n_docs] for c in eval_corpora}
 scores: dict[tuple[str, str], DocScores] = {}
 loaded = {}
-for spec in tqdm(available, desc="pairs"):
+for spec in available:
     for role, ident in (("base", spec.base_location()), ("aligned", spec.aligned_location())):
         if ident not in loaded:
             loaded[ident] = load_model(ident, role=role)
@@ -158,7 +157,7 @@ glue("wm_budget", f"{budget.steps} steps of {budget.batch} x {budget.block} toke
 ft_docs = 2 if smoke else finetune_test_docs
 glue("wm_ft_docs", f"{ft_docs}", display=False)
 ft_scores: dict[tuple[str, str], DocScores] = {}
-for c in tqdm(eval_corpora, desc="fine-tuning corpora"):
+for c in eval_corpora:
     train_texts = [r["text"] for r in corpora.load_texts(c, "validation")]
     test_texts = texts[c][:ft_docs]
     for ident, lm in loaded.items():
