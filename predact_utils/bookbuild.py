@@ -32,9 +32,7 @@ from typing import Any
 import yaml
 
 from predact_utils import paths
-
-#: Parameter values allowed for ``scale`` in every notebook.
-SCALES: tuple[str, ...] = ("full", "smoke")
+from predact_utils.params import SCALES
 
 #: Environment of executed notebooks: never wait on a hub; no progress bars or library chatter in the pages.
 OFFLINE_ENV: dict[str, str] = {
