@@ -1,0 +1,61 @@
+"""The shared generation runs: prompt selection, caching across calls, prefix continuations as raw text."""
+
+from __future__ import annotations
+
+import pytest
+
+from predact_utils import prompts as prompt_data
+from predact_utils.cache import ArtifactCache
+from predact_utils.chat import encode_prompts
+from predact_utils.generations import (
+    BOOK_SAMPLING,
+    prefix_generations,
+    prompt_generations,
+    sampling_params,
+    select_prompts,
+)
+from predact_utils.models import load_model
+from predact_utils.sampling import generate
+
+
+def test_select_prompts():
+    assert len(select_prompts()) == prompt_data.N_PROMPTS
+    assert len(select_prompts(0)) == prompt_data.N_PROMPTS
+    assert [r["id"] for r in select_prompts(3)] == [r["id"] for r in prompt_data.load()[:3]]
+    with pytest.raises(ValueError, match="n_prompts"):
+        select_prompts(-1)
+
+
+def test_book_sampling_defaults_match_the_paper():
+    assert BOOK_SAMPLING.top_p == 0.9 and BOOK_SAMPLING.n == 100
+    assert sampling_params() == BOOK_SAMPLING
+    with pytest.raises(ValueError, match="top_p"):
+        sampling_params(top_p=0.0)
+
+
+def test_prompt_generations_are_cached_and_shared(tiny_pair_dir, tmp_path):
+    lm = load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned")
+    params = sampling_params(n=3, max_new_tokens=5, seed=7)
+    cache = ArtifactCache(tmp_path / "cache")
+    rows = [{"id": "a", "prompt": "hello"}, {"id": "b", "prompt": "why is it so"}]
+    first = prompt_generations(lm, params, rows=rows, cache=cache)
+    entries = sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    again = prompt_generations(lm, params, rows=rows, cache=cache)
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()) == entries  # nothing recomputed
+    assert [g.token_ids for per in first.generations for g in per] == again.all_token_ids()
+    assert len(first.generations) == 2 and all(len(per) == 3 for per in first.generations)
+    assert first.role == "aligned" and 0.0 <= first.eos_share() <= 1.0
+    assert first.token_ids(1) == [g.token_ids for g in first.generations[1]]
+
+
+def test_prefix_generations_continue_raw_text(tiny_pair_dir, tmp_path, monkeypatch):
+    lm = load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned")
+    name = prompt_data.prefix_sets()[0]
+    run = prefix_generations(lm, name, sampling_params(n=1, max_new_tokens=3), n_prefixes=2,
+                             cache=ArtifactCache(tmp_path / "cache"))
+    assert run.role == "base" and len(run.prompts) == 2
+    assert run.prompts[0]["prompt"] == run.prompts[0]["prefix"]
+    # the aligned model continued the prefix as plain text: sampling from the raw prefix ids gives the same tokens
+    raw = encode_prompts(lm.tokenizer, [r["prefix"] for r in run.prompts], "base")
+    direct = generate(lm.model, lm.tokenizer, raw, run.params, progress=False)
+    assert [g.token_ids for per in direct for g in per] == run.all_token_ids()
