@@ -42,6 +42,7 @@ class PairSpec:
     method: str = "custom"
     params_b: float | None = None
     notes: str = ""
+    reward: str | None = None
     template_text: str | None = None
 
     @property
@@ -57,6 +58,10 @@ class PairSpec:
     def aligned_location(self) -> str:
         """Where the aligned checkpoint is: a local folder for miniature pairs, else the hub id."""
         return _locate(self.aligned, self.local)
+
+    def reward_location(self) -> str | None:
+        """Where the reward model is (``None`` when the pair names none)."""
+        return _locate(self.reward, self.local) if self.reward else None
 
     def is_available_locally(self) -> bool:
         """True when both checkpoints are folders on this machine (no download needed)."""

@@ -25,6 +25,7 @@ import torch
 
 from predact_utils.chat import encode_prompts
 from predact_utils.miniature.bigram import BigramLM
+from predact_utils.reward import reward_scores  # noqa: F401  (re-exported for the model cards)
 from predact_utils.sampling import SamplingParams, generate
 from predact_utils.scoring import encode_documents, perplexity, token_logprobs
 
@@ -100,18 +101,6 @@ def preference_accuracy(policy: Any, reference: Any, tok: Any, pairs: Sequence[d
         margins.append(r[0] - r[1])
     m = np.array(margins)
     return {"pairs": len(m), "accuracy": float((m > 0).mean()), "mean_margin": float(m.mean())}
-
-
-@torch.no_grad()
-def reward_scores(reward_model: Any, tok: Any, prompts: Sequence[str], answers: Sequence[str]) -> np.ndarray:
-    """Reward-model scores of (prompt, answer) chats, one float each."""
-    out = []
-    for p, a in zip(prompts, answers, strict=True):
-        text = tok.apply_chat_template([{"role": "user", "content": p}, {"role": "assistant", "content": a}],
-                                       tokenize=False)
-        ids = tok(text, add_special_tokens=False, return_tensors="pt")
-        out.append(float(reward_model(**ids).logits[0, 0]))
-    return np.array(out)
 
 
 def bootstrap_diff(a: np.ndarray, b: np.ndarray, seed: int = 0, n_boot: int = 2000) -> dict[str, float]:

@@ -1,0 +1,74 @@
+"""The frontier's two paths: exact end points, normalised mixtures, sampling and scoring through them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from predact_utils.frontier import interpolated_model, mix_logprobs, mixture_model, pareto_front
+from predact_utils.models import load_model
+from predact_utils.sampling import SamplingParams, generate
+from predact_utils.scoring import token_logprobs
+
+
+@pytest.fixture(scope="module")
+def pair(tiny_pair_dir):
+    return (load_model(str(tiny_pair_dir / "tiny-base"), role="base"),
+            load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned"))
+
+
+SEQS = [[1, 5, 9, 14, 3, 7, 22, 8], [2, 40, 41, 42]]
+
+
+def _lp(lm):
+    return np.concatenate([s.logprobs[1:] for s in token_logprobs(lm.model, SEQS, progress=False)])
+
+
+def test_interpolation_end_points_are_the_two_models_exactly(pair):
+    base, aligned = pair
+    for a, ref in ((0.0, base), (1.0, aligned)):
+        m = interpolated_model(base, aligned, a)
+        for (k, v), (_, w) in zip(m.model.state_dict().items(), ref.model.state_dict().items(), strict=True):
+            assert torch.equal(v, w), k
+        np.testing.assert_array_equal(_lp(m), _lp(ref))
+    mid = interpolated_model(base, aligned, 0.5)
+    k = "model.layers.0.mlp.up_proj.weight"
+    torch.testing.assert_close(mid.model.state_dict()[k],
+                               0.5 * base.model.state_dict()[k] + 0.5 * aligned.model.state_dict()[k])
+    assert mid.cache_id != interpolated_model(base, aligned, 0.6).cache_id
+
+
+def test_mixed_logprobs_are_normalised_and_hit_the_end_points():
+    g = torch.Generator().manual_seed(0)
+    lb, la = torch.randn(3, 50, generator=g) * 3, torch.randn(3, 50, generator=g) * 3
+    for a in (0.0, 0.3, 1.0):
+        m = mix_logprobs(lb, la, a)
+        torch.testing.assert_close(m.exp().sum(-1), torch.ones(3))
+    torch.testing.assert_close(mix_logprobs(lb, la, 0.0), torch.log_softmax(lb, -1))
+    torch.testing.assert_close(mix_logprobs(lb, la, 1.0), torch.log_softmax(la, -1))
+    # hand case: two tokens, p_base = (0.5, 0.5), p_aligned = (0.9, 0.1), a = 0.5 -> sqrt mixture renormalised
+    m = mix_logprobs(torch.log(torch.tensor([0.5, 0.5])), torch.log(torch.tensor([0.9, 0.1])), 0.5).exp()
+    expect = torch.tensor([np.sqrt(0.45), np.sqrt(0.05)], dtype=torch.float32)
+    torch.testing.assert_close(m, expect / expect.sum())
+
+
+def test_mixture_scores_and_samples_like_a_model(pair):
+    base, aligned = pair
+    np.testing.assert_allclose(_lp(mixture_model(base, aligned, 0.0)), _lp(base), atol=1e-5)
+    np.testing.assert_allclose(_lp(mixture_model(base, aligned, 1.0)), _lp(aligned), atol=1e-5)
+    params = SamplingParams(n=3, max_new_tokens=6, seed=3)
+    prompts = [[1, 5, 9], [2, 40]]
+    for a, ref in ((0.0, base), (1.0, aligned)):
+        mixed = generate(mixture_model(base, aligned, a).model, aligned.tokenizer, prompts, params, progress=False)
+        alone = generate(ref.model, ref.tokenizer, prompts, params, progress=False)
+        assert [g.token_ids for p in mixed for g in p] == [g.token_ids for p in alone for g in p]
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        mixture_model(base, aligned, 1.5)
+
+
+def test_pareto_front_by_hand():
+    cost = np.array([1.0, 2.0, 2.0, 3.0, 0.5])
+    benefit = np.array([1.0, 3.0, 2.0, 3.0, 0.2])
+    # point 2 is dominated by 1 (same cost, less benefit); point 3 by 1 (more cost, same benefit)
+    assert pareto_front(cost, benefit).tolist() == [True, True, False, False, True]
