@@ -72,3 +72,32 @@ def test_pareto_front_by_hand():
     benefit = np.array([1.0, 3.0, 2.0, 3.0, 0.2])
     # point 2 is dominated by 1 (same cost, less benefit); point 3 by 1 (more cost, same benefit)
     assert pareto_front(cost, benefit).tolist() == [True, True, False, False, True]
+
+
+def test_with_costs_subtracts_the_base_end():
+    import pandas as pd
+
+    from predact_utils.frontier_measure import with_costs
+
+    t = pd.DataFrame({"pair": ["p", "p", "q", "q"], "path": ["interp"] * 4, "a": [0.0, 1.0, 0.0, 1.0],
+                      "wm_log_ppl": [2.0, 2.5, 3.0, 2.9]})
+    assert with_costs(t)["wm_cost"].tolist() == pytest.approx([0.0, 0.5, 0.0, -0.1])
+    with pytest.raises(ValueError, match="a = 0"):
+        with_costs(t[t["a"] == 1.0])
+
+
+def test_world_modeling_averages_categories_in_log_space(pair, tmp_path, monkeypatch):
+    from predact_utils.frontier_measure import GoldSet, world_modeling
+    from predact_utils.scoring import encode_documents
+
+    monkeypatch.setenv("PREDACT_CACHE", str(tmp_path / "cache"))
+    base, _ = pair
+    texts = ["the cat sat on the mat", "a b c d e f", "hello world again"]
+    gold = GoldSet(texts, ["c1", "c1", "c2"], {"c1": "lit", "c2": "tech"}, max_tokens=64)
+    out = world_modeling(base, gold)
+    sc = token_logprobs(base.model, encode_documents(base.tokenizer, texts), progress=False)
+    c1 = (sc[0].nll_sum + sc[1].nll_sum) / (sc[0].n_scored + sc[1].n_scored)
+    c2 = sc[2].nll_sum / sc[2].n_scored
+    assert out["log_ppl_lit"] == pytest.approx(c1, rel=1e-5)
+    assert out["log_ppl_tech"] == pytest.approx(c2, rel=1e-5)
+    assert out["wm_log_ppl"] == pytest.approx((c1 + c2) / 2, rel=1e-5)
