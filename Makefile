@@ -51,9 +51,9 @@ $(JS_DIR)/mathjax/es5/tex-mml-chtml.js:
 book: setup
 	$(PYTHON) -m predact_utils.bookbuild --scale full
 
-# The same pipeline at smoke scale (what the tests build)
+# The same pipeline at smoke scale (what the tests build), through `predact run` on the small pair
 book-smoke: setup
-	$(PYTHON) -m predact_utils.bookbuild --scale smoke
+	$(PYTHON) -m predact_utils.cli run --pair mini-s-dpo --scale smoke
 
 unit: setup
 	$(PYTHON) -m pytest -q -m "not book" tests

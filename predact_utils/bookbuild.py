@@ -140,6 +140,45 @@ def stage_config(src_config: Path, dst_config: Path) -> None:
     dst_config.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
+def notebook_parameters(py: Path) -> dict[str, Any]:
+    """Names and default values of the ``parameters`` cell of a percent-script notebook (literals only)."""
+    import ast
+
+    import jupytext
+
+    nb = jupytext.read(py)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise BookBuildError(f"{py} must have exactly one cell tagged 'parameters', found {len(cells)}")
+    out: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise BookBuildError(f"{py}: the parameters cell may only hold 'name = literal' lines")
+        try:
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError as exc:
+            raise BookBuildError(f"{py}: parameter {node.targets[0].id!r} is not a literal; the parameters cell "
+                                 "may only hold 'name = literal' lines") from exc
+    return out
+
+
+def parameters_for(py: Path, requested: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``requested`` that the notebook declares (a pair option reaches only the notebooks that
+    take it)."""
+    declared = notebook_parameters(py)
+    return {k: v for k, v in requested.items() if k in declared}
+
+
+def check_known_parameters(sources: Iterable[Path], requested: Mapping[str, Any]) -> None:
+    """Refuse parameters that no notebook of the book declares (a typo would otherwise be ignored)."""
+    declared: set[str] = set()
+    for py in sources:
+        declared |= set(notebook_parameters(py))
+    unknown = sorted(set(requested) - declared)
+    if unknown:
+        raise BookBuildError(f"no notebook takes the parameter(s) {unknown}; known: {sorted(declared)}")
+
+
 def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int) -> float:
     """Convert a percent script to ``.ipynb`` and execute it with papermill; return seconds taken."""
     import jupytext
@@ -230,8 +269,11 @@ def build(
     entries = toc_files(root / "_toc.yml")
     _copy_book_files(root, stage, entries)
     stage_vendor(stage / "_vendor")
-    params = {"scale": scale, **dict(extra_parameters or {})}
-    for py in notebook_sources(root):
+    requested = {"scale": scale, **dict(extra_parameters or {})}
+    sources = notebook_sources(root)
+    check_known_parameters(sources, requested)
+    for py in sources:
+        params = parameters_for(py, requested)
         rel = py.relative_to(root).with_suffix(".ipynb")
         target = stage / rel
         if only and not any(s in py.stem for s in only):
