@@ -51,7 +51,7 @@ finetune_test_docs = 40
 from myst_nb import glue
 
 import predact_utils.corpora as corpora
-from predact_utils import seed_everything
+from predact_utils import claims, seed_everything
 from predact_utils.finetune import FinetuneBudget, finetuned_test_scores
 from predact_utils.models import load_model
 from predact_utils.params import COMMON, Param, validate_parameters
@@ -204,3 +204,14 @@ table_b[["pair", "category", "corpus", "documents", "base_ppl", "aligned_ppl", "
 
 # %%
 show_plotly(delta_plotly(table_a, table_b), div_id="wm-delta-plotly")
+
+# %% tags=["remove-cell"]
+# the book's scoreboard (see the scoreboard chapter)
+pair_names = ", ".join(s.name for s in available)
+n_all = len(table_a)
+claims.record("fig2a-worse", f"aligned worse on {n_worse} of {n_all} pair x corpus combinations ({n_sig} with the "
+              f"95% interval above 0); mean perplexity ratio {float(table_a['ppl_ratio'].mean()):.3f}",
+              claims.share_verdict(n_sig, n_all), pair=pair_names, scale=scale)
+claims.record("fig2b-finetune", f"after fine-tuning, aligned worse on {n_worse_b} of {n_all} "
+              f"({int((table_b['ci_low'] > 0).sum())} with the 95% interval above 0)",
+              claims.share_verdict(int((table_b["ci_low"] > 0).sum()), n_all), pair=pair_names, scale=scale)

@@ -74,8 +74,8 @@ import pandas as pd
 from myst_nb import glue
 
 import predact_utils.corpora as corpora
+from predact_utils import claims, seed_everything
 from predact_utils import prompts as prompt_data
-from predact_utils import seed_everything
 from predact_utils.artifacts import cached_token_logprobs
 from predact_utils.collapse import (
     THRESHOLDS,
@@ -367,3 +367,21 @@ verdicts = pd.DataFrame([
      "this run": f"{int(lower.sum())} of {len(lower)} pair x dataset combinations"},
 ])
 verdicts
+
+# %% tags=["remove-cell"]
+# the book's scoreboard (see the scoreboard chapter)
+pair_names = ", ".join(s.name for s in available)
+own_top1 = top1_wide.xs("own", level="text")
+k_top1 = int((own_top1["aligned"] > own_top1["base"]).sum())
+claims.record("fig3-top1", f"own answers: mean top-1 mass aligned {top1[(main, 'aligned', 'own')]:.3f} vs Base "
+              f"{top1[(main, 'base', 'own')]:.3f} ({main}); aligned higher for {k_top1} of {len(own_top1)} pairs",
+              claims.share_verdict(k_top1, len(own_top1)), pair=pair_names, scale=scale)
+r_own, r_gold = ratios.xs("own", level="text")[threshold], ratios.xs("gold", level="text")[threshold]
+claims.record("fig4-own", f"own answers, p > {threshold:g}: aligned / Base count {r_own[main]:.3f} ({main}); "
+              f"below 1 for {int((r_own < 1).sum())} of {len(r_own)} pairs",
+              claims.share_verdict(int((r_own < 1).sum()), len(r_own)), pair=pair_names, scale=scale)
+claims.record("fig4-gold", f"gold text, p > {threshold:g}: aligned / Base count {r_gold[main]:.3f} ({main}); "
+              f"above 1 for {int((r_gold > 1).sum())} of {len(r_gold)} pairs",
+              claims.share_verdict(int((r_gold > 1).sum()), len(r_gold)), pair=pair_names, scale=scale)
+claims.record("fig5-self", f"aligned self-perplexity lower on {int(lower.sum())} of {len(lower)} pair x dataset "
+              "combinations", claims.share_verdict(int(lower.sum()), len(lower)), pair=pair_names, scale=scale)

@@ -60,7 +60,7 @@ import pandas as pd
 from myst_nb import glue
 
 import predact_utils.corpora as corpora
-from predact_utils import seed_everything
+from predact_utils import claims, seed_everything
 from predact_utils.frontier import grid_points, interpolated_model, mixture_model
 from predact_utils.frontier_measure import (
     AGENT_MEASURES,
@@ -195,3 +195,9 @@ show_plotly(frontier_plotly(table, measures), div_id="fr-plotly")
 # %%
 cols = ["pair", "path", "a", "wm_log_ppl", "wm_cost"] + measures + ["answer_tokens", "eos_share"]
 table[cols].round(4)
+
+# %% tags=["remove-cell"]
+# the book's scoreboard (see the scoreboard chapter)
+got_i, paid_i = kept_share(t_main[t_main["path"] == "interp"].set_index("a", drop=False), "top1_mass", half_a)
+claims.record("frontier", f"{main}, weight interpolation at a = {half_a:g}: {got_i:.0%} of the top-1 mass change "
+              f"for {paid_i:.0%} of the world-modeling cost", None, pair=main, scale=scale)

@@ -179,8 +179,10 @@ def check_known_parameters(sources: Iterable[Path], requested: Mapping[str, Any]
         raise BookBuildError(f"no notebook takes the parameter(s) {unknown}; known: {sorted(declared)}")
 
 
-def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int) -> float:
-    """Convert a percent script to ``.ipynb`` and execute it with papermill; return seconds taken."""
+def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int,
+                     env: Mapping[str, str] | None = None) -> float:
+    """Convert a percent script to ``.ipynb`` and execute it with papermill (kernel environment:
+    :data:`OFFLINE_ENV` plus ``env``); return seconds taken."""
     import jupytext
     import papermill as pm
 
@@ -190,8 +192,9 @@ def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Pa
     out.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(nb, raw, fmt="ipynb")
     t0 = time.time()
-    env_backup = {k: os.environ.get(k) for k in OFFLINE_ENV}
-    os.environ.update(OFFLINE_ENV)
+    kernel_env = {**OFFLINE_ENV, **dict(env or {})}
+    env_backup = {k: os.environ.get(k) for k in kernel_env}
+    os.environ.update(kernel_env)
     try:
         pm.execute_notebook(
             str(raw),
@@ -272,6 +275,10 @@ def build(
     requested = {"scale": scale, **dict(extra_parameters or {})}
     sources = notebook_sources(root)
     check_known_parameters(sources, requested)
+    claims = out_dir / "claims"  # the scoreboard of this build only
+    if claims.exists():
+        shutil.rmtree(claims)
+    run_env = {"PREDACT_CLAIMS_DIR": str(claims)}
     for py in sources:
         params = parameters_for(py, requested)
         rel = py.relative_to(root).with_suffix(".ipynb")
@@ -282,7 +289,7 @@ def build(
             jupytext.write(jupytext.read(py), target, fmt="ipynb")
             continue
         print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
-        dt = execute_notebook(py, target, params, cwd=root, timeout=timeout)
+        dt = execute_notebook(py, target, params, cwd=root, timeout=timeout, env=run_env)
         print(f"[book]   done in {dt:.1f} s", flush=True)
     html = out_dir / "html"
     if html.exists():

@@ -1,0 +1,47 @@
+"""The scoreboard: records round-trip, verdicts, and every claim points at a chapter of the book."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from predact_utils import claims
+from predact_utils.bookbuild import toc_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_record_and_scoreboard_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path / "claims"))
+    claims.record("fig3-top1", "top-1 mass 0.61 vs 0.42", True, pair="p", scale="smoke")
+    claims.record("fig5-self", "lower on 3 of 11", "partly", pair="p", scale="smoke")
+    board = claims.scoreboard().set_index("claim")
+    row = board.loc[next(c.claim for c in claims.CLAIMS if c.id == "fig3-top1")]
+    assert row["this build"] == "top-1 mass 0.61 vs 0.42" and row["verdict"] == "reproduces"
+    assert (board["verdict"] == "partly").sum() == 1
+    assert (board["verdict"] == "not run").sum() == len(claims.CLAIMS) - 2
+    assert not list((tmp_path / "claims").glob("*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_bad_records_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="unknown claim"):
+        claims.record("fig9", "x", True, pair="p", scale="full")
+    with pytest.raises(ValueError, match="holds must be"):
+        claims.record("fig3-top1", "x", "yes", pair="p", scale="full")
+
+
+def test_share_verdict():
+    assert claims.share_verdict(3, 3) is True
+    assert claims.share_verdict(1, 3) == "partly"
+    assert claims.share_verdict(0, 3) is False
+    with pytest.raises(ValueError):
+        claims.share_verdict(4, 3)
+
+
+def test_every_claim_is_tested_by_a_chapter_of_the_book():
+    chapters = {Path(e).name for e in toc_files(ROOT / "_toc.yml")}
+    for c in claims.CLAIMS:
+        assert c.notebook in chapters, f"claim {c.id} names {c.notebook}, which is not in _toc.yml"
+        assert f'claims.record("{c.id}"' in (ROOT / "notebooks" / f"{c.notebook}.py").read_text(), c.id
