@@ -56,7 +56,7 @@ from predact_utils.finetune import FinetuneBudget, finetuned_test_scores
 from predact_utils.models import load_model
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import resolve_pair
+from predact_utils.registry import available_pairs
 from predact_utils.worldmodel import DocScores, document_scores, pair_table, summary_by_category
 from predact_utils.worldmodel_plots import before_after_figure, delta_figure, delta_plotly
 
@@ -74,14 +74,9 @@ n_docs = 3 if smoke else (max_docs or None)
 budget = FinetuneBudget(steps=2 if smoke else finetune_steps, block=finetune_block, batch=finetune_batch,
                         lr=finetune_lr, max_train_tokens=20_000 if smoke else 400_000)
 
-specs = [resolve_pair(p.strip()) for p in pairs.split(";") if p.strip()]
-available = [s for s in specs if not s.local or s.is_available_locally()]
-skipped = [s.name for s in specs if s not in available]
+available, skipped = available_pairs(pairs)
 if smoke:
     available = available[:1]
-if not available:
-    raise RuntimeError(f"none of the pairs {pairs!r} is available; build the miniature family (make miniature) "
-                       "or pass a pair of local checkpoint folders")
 eval_corpora = corpora.names(role="eval")
 glue("wm_pairs", ", ".join(s.name for s in available), display=False)
 glue("wm_skipped", ", ".join(skipped) if skipped else "none", display=False)

@@ -103,7 +103,7 @@ from predact_utils.generations import prefix_generations, prompt_generations, sa
 from predact_utils.models import load_model
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import resolve_pair
+from predact_utils.registry import available_pairs
 
 validate_parameters(globals(), {
     **COMMON, "pairs": Param(str), "smoke_pairs": Param(str),
@@ -121,12 +121,7 @@ if smoke:
     n_prompts, n_samples, stats_samples, gold_docs, gold_tokens = 2, 4, 4, 2, 64
     n_prefixes, prefix_samples, prefix_tokens, max_new_tokens = 2, 1, 32, 48
 
-specs = [resolve_pair(p.strip()) for p in (smoke_pairs if smoke else pairs).split(";") if p.strip()]
-available = [s for s in specs if not s.local or s.is_available_locally()]
-skipped = [s.name for s in specs if s not in available]
-if not available:
-    raise RuntimeError(f"none of the pairs {pairs!r} is available; build the miniature family (make miniature) "
-                       "or pass a pair of local checkpoint folders")
+available, skipped = available_pairs(smoke_pairs if smoke else pairs)
 thresholds = tuple(sorted(set(THRESHOLDS) | {threshold}, reverse=True))
 stats = DistStatsConfig(top_k=top_k, thresholds=thresholds)
 prompt_params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=n_samples,

@@ -74,7 +74,7 @@ from predact_utils.generations import sampling_params, select_prompts
 from predact_utils.models import load_pair
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import resolve_pair
+from predact_utils.registry import available_pairs
 from predact_utils.reward import load_reward_model
 
 validate_parameters(globals(), {
@@ -90,12 +90,7 @@ smoke = scale == "smoke"
 if smoke:
     grid_step, n_prompts, n_samples, max_new_tokens, gold_docs, gold_tokens = 0.5, 2, 3, 24, 1, 48
 
-specs = [resolve_pair(p.strip()) for p in (smoke_pairs if smoke else pairs).split(";") if p.strip()]
-available = [s for s in specs if not s.local or s.is_available_locally()]
-skipped = [s.name for s in specs if s not in available]
-if not available:
-    raise RuntimeError(f"none of the pairs {pairs!r} is available; build the miniature family (make miniature) "
-                       "or pass a pair of local checkpoint folders")
+available, skipped = available_pairs(smoke_pairs if smoke else pairs)
 grid = grid_points(grid_step)
 params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=n_samples, seed=seed)
 rows = select_prompts(n_prompts)

@@ -160,6 +160,19 @@ def resolve_pair(pair: str | Sequence[str] | PairSpec, path: str | Path | None =
     return PairSpec(name=f"{Path(base).name}+{Path(aligned).name}", base=base, aligned=aligned)
 
 
+def available_pairs(pairs: str, path: str | Path | None = None) -> tuple[list[PairSpec], list[str]]:
+    """The pairs of a ``";"``-separated list (names, or ``"base,aligned"`` ids/paths) that can run here, and the
+    names of the miniature pairs left out because they are not built yet. Raises when none can run."""
+    specs = [resolve_pair(p.strip(), path) for p in pairs.split(";") if p.strip()]
+    if not specs:
+        raise RegistryError(f"no pair given in {pairs!r}; name one, e.g. {default_pair_name(path)!r}")
+    available = [s for s in specs if not s.local or s.is_available_locally()]
+    if not available:
+        raise RegistryError(f"none of the pairs {pairs!r} is built on this machine; build the miniature family "
+                            "(make miniature) or pass a pair of local checkpoint folders")
+    return available, [s.name for s in specs if s not in available]
+
+
 def pairs_table(path: str | Path | None = None) -> pd.DataFrame:
     """One row per registered pair, for the book's table of models (setup section)."""
     rows = [

@@ -59,3 +59,17 @@ def test_malformed_registry_is_rejected(tmp_path):
     bad.write_text("pairs:\n  x:\n    base: a\n    aligned: b\n    colour: red\n")
     with pytest.raises(RegistryError, match="unknown fields"):
         registry.load_registry(bad)
+
+
+def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
+    from predact_utils.registry import RegistryError, available_pairs
+
+    monkeypatch.setenv("PREDACT_MODELS", str(tmp_path))
+    for name in ("mini-s-base", "mini-s-dpo"):
+        (tmp_path / name).mkdir()
+    ok, skipped = available_pairs("mini-s-dpo; mini-m-rlhf")
+    assert [s.name for s in ok] == ["mini-s-dpo"] and skipped == ["mini-m-rlhf"]
+    with pytest.raises(RegistryError, match="make miniature"):
+        available_pairs("mini-m-rlhf")
+    with pytest.raises(RegistryError, match="no pair given"):
+        available_pairs(" ; ")
