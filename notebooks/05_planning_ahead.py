@@ -83,13 +83,12 @@ from predact_utils.generations import prompt_generations, sampling_params
 from predact_utils.hidden import n_hidden_layers, resolve_layers
 from predact_utils.models import load_pair
 from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.plan_probe import frequent_ngram_spans, plan_probe
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.probing import (
-    frequent_ngram_spans,
     gain_difference,
     generation_sequences,
     parse_ints,
-    plan_probe,
     run_probes,
 )
 from predact_utils.probing_plots import curves_figure, curves_plotly, heatmap_figure

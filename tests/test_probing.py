@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from predact_utils.plan_probe import frequent_ngram_spans, plan_probe, span_containment
 from predact_utils.probing import (
     BigramBaseline,
     LabelSpace,
-    frequent_ngram_spans,
     label_space,
-    plan_probe,
     probe_positions,
     run_probes,
-    span_containment,
     split_sequences,
     summarize,
 )
