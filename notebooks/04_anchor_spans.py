@@ -591,10 +591,11 @@ comparison
 
 # %% tags=["remove-cell"]
 # the book's scoreboard (see the scoreboard chapter)
+_, pos_lo, pos_hi = prompt_band(diff[:, None], seed=seed)
 claims.record("fig1-anchors", f"generations aligned with >= {min_others} others, mean over positions: aligned "
               f"{edges.loc[names['aligned'], 'mean over positions']:.1f} vs Base "
               f"{edges.loc[names['base'], 'mean over positions']:.1f} of {samples_used} (difference "
-              f"{diff.mean():.1f}, 95% interval {lo[0]:.1f} to {hi[0]:.1f})", bool(lo[0] > 0), pair=spec.name,
+              f"{diff.mean():.1f}, 95% interval {pos_lo[0]:.1f} to {pos_hi[0]:.1f})", bool(pos_lo[0] > 0), pair=spec.name,
               scale=scale)
 for n_rep, claim_id in ((10, "ngram-10"), (25, "ngram-25")):
     if n_rep <= max_n:
