@@ -43,15 +43,19 @@ glue("sb_not", f"{int(counts.get('does not reproduce', 0))}", display=False)
 glue("sb_total", f"{int((board['verdict'] != 'see text').sum())}", display=False)
 glue("sb_notrun", f"{int(counts.get('not run', 0))}", display=False)
 glue("sb_dir", str(claims_dir()), display=False)
+ran = board[board["verdict"] != "not run"]
+glue("sb_runs", "; ".join(f"{ch}: {pr} ({sc})" for ch, pr, sc in ran[["chapter", "pair", "scale"]]
+                          .drop_duplicates().itertuples(index=False)) or "none", display=False)
 
 # %% [markdown]
 # Of {glue:text}`sb_total` claims with a direction to check,
 # {glue:text}`sb_reproduces` reproduce in every comparison,
 # {glue:text}`sb_partly` partly and {glue:text}`sb_not` not at all
-# ({glue:text}`sb_notrun` were not run in this build).
+# ({glue:text}`sb_notrun` were not run in this build). Pairs and scale per
+# chapter: {glue:text}`sb_runs`.
 
-# %%
+# %% tags=["hide-input"]
 colors = {"reproduces": "#d9f2d9", "partly": "#fff2cc", "does not reproduce": "#f8d7da", "not run": "#eeeeee"}
-(board.style.hide(axis="index")
+(board.drop(columns=["pair", "scale"]).style.hide(axis="index")
       .map(lambda v: f"background-color: {colors.get(v, 'white')}", subset=["verdict"])
       .set_properties(**{"text-align": "left", "white-space": "normal"}))
