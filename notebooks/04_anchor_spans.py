@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pair = "mini-m-rlhf"
+pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 n_prompts = 0
 n_samples = 100
@@ -99,7 +99,7 @@ from predact_utils.msa import align_prompts, mafft_version, parse_options
 from predact_utils.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style, show_plotly
-from predact_utils.registry import resolve_pair
+from predact_utils.registry import first_available_pair
 
 validate_parameters(globals(), {
     **COMMON, "pair": Param(str), "smoke_pair": Param(str),
@@ -118,10 +118,7 @@ smoke = scale == "smoke"
 pair_name = smoke_pair if smoke else pair
 prompts_used = 3 if smoke else (n_prompts or None)
 samples_used = min(n_samples, 12) if smoke else n_samples
-spec = resolve_pair(pair_name)
-if spec.local and not spec.is_available_locally():
-    raise RuntimeError(f"the pair {pair_name!r} is not built on this machine; build the miniature family "
-                       f"(make miniature) or run this notebook with -p pair mini-s-dpo")
+spec, not_built = first_available_pair(pair_name)
 models = load_pair(spec)
 params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=samples_used,
                          seed=seed)
@@ -136,7 +133,8 @@ def decode(tokens: list[int]) -> str:
     return models.aligned.tokenizer.decode(tokens)
 
 
-glue("an_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})", display=False)
+glue("an_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})"
+     + (f"; not built, hence not used: {', '.join(not_built)}" if not_built else ""), display=False)
 glue("an_prompts", f"{len(prompts)}", display=False)
 glue("an_samples", f"{samples_used}", display=False)
 glue("an_sampling", f"nucleus p = {top_p:g}, temperature {temperature:g}, at most {max_new_tokens} new tokens, "

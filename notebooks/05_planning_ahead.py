@@ -44,7 +44,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pair = "mini-m-rlhf"
+pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 layers = "all"
 offsets = "1,2,3,4,6,8,12,16"
@@ -92,6 +92,7 @@ from predact_utils.probing import (
     run_probes,
 )
 from predact_utils.probing_plots import curves_figure, curves_plotly, heatmap_figure
+from predact_utils.registry import first_available_pair
 from predact_utils.scoring import encode_documents
 
 validate_parameters(globals(), {
@@ -115,7 +116,8 @@ if smoke:
     gold_docs, gold_tokens, probe_max_iter, n_boot, max_train_positions = 1, 32, 15, 100, 2000
     layers = "0,-1"
 offset_list = parse_ints(offsets, "offsets")
-models = load_pair(pair)
+spec, not_built = first_available_pair(pair)
+models = load_pair(spec)
 n_entries = n_hidden_layers(models.base.model)
 layer_list = resolve_layers(models.base.model, list(range(n_entries)) if layers == "all" else parse_ints(layers, "layers"))
 curve = resolve_layers(models.base.model, [curve_layer])[0]
@@ -124,7 +126,8 @@ if curve not in layer_list:
 params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=n_samples, seed=seed)
 probe_kw = dict(offsets=offset_list, top_n=probe_top_n, test_fraction=test_fraction,
                 max_train_positions=max_train_positions, l2=probe_l2, max_iter=probe_max_iter, n_boot=n_boot, seed=seed)
-glue("pl_pair", f"{models.base.name} / {models.aligned.name}", display=False)
+glue("pl_pair", f"{models.base.name} / {models.aligned.name}"
+     + (f" (not built, hence not used: {', '.join(not_built)})" if not_built else ""), display=False)
 glue("pl_layers", ", ".join(map(str, layer_list)), display=False)
 glue("pl_curve_layer", f"{curve}", display=False)
 glue("pl_top_n", f"{probe_top_n}", display=False)

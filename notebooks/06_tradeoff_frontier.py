@@ -42,7 +42,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pairs = "mini-m-rlhf;mini-m-dpo"
+pairs = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pairs = "mini-s-dpo"
 grid_step = 0.1
 n_prompts = 20

@@ -33,7 +33,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pair = "mini-m-rlhf"
+pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 prompt_ids = "comparison-01;word_meaning-01;command_line-01"
 n_samples = 30
@@ -77,7 +77,7 @@ from predact_utils.models import load_pair
 from predact_utils.msa import mafft_version, parse_options
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style
-from predact_utils.registry import resolve_pair
+from predact_utils.registry import first_available_pair
 
 validate_parameters(globals(), {
     **COMMON, "pair": Param(str), "smoke_pair": Param(str), "prompt_ids": Param(str),
@@ -129,10 +129,7 @@ config = ExplorerConfig(max_n=min(max_n, tokens_used), min_others=others_used, n
 ngram_used = min(ngram_n, config.max_n)
 
 pair_name = smoke_pair if smoke else pair
-spec = resolve_pair(pair_name)
-if spec.local and not spec.is_available_locally():
-    raise RuntimeError(f"the pair {pair_name!r} is not built on this machine; build the miniature family "
-                       f"(make miniature) or run this notebook with -p pair mini-s-dpo")
+spec, not_built = first_available_pair(pair_name)
 models = load_pair(spec)
 names = {"base": f"Base ({models.base.name})", "aligned": f"{spec.method.upper()} ({models.aligned.name})"}
 colors = {"base": ROLE_COLORS["base"], "aligned": ROLE_COLORS.get(spec.method, ROLE_COLORS["aligned"])}
@@ -143,7 +140,8 @@ def decode(tokens: list[int]) -> str:
 
 
 n_cells = len(grid_t) * len(grid_p)
-glue("ex_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})", display=False)
+glue("ex_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})"
+     + (f"; not built, hence not used: {', '.join(not_built)}" if not_built else ""), display=False)
 glue("ex_prompts", f"{len(rows)} prompt" + ("s" if len(rows) != 1 else ""), display=False)
 glue("ex_samples", f"{samples_used}", display=False)
 glue("ex_tokens", f"{tokens_used}", display=False)

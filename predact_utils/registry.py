@@ -173,6 +173,13 @@ def available_pairs(pairs: str, path: str | Path | None = None) -> tuple[list[Pa
     return available, [s.name for s in specs if s not in available]
 
 
+def first_available_pair(pairs: str, path: str | Path | None = None) -> tuple[PairSpec, list[str]]:
+    """The first pair of a ``";"``-separated preference list that can run here, and the names of the listed
+    miniature pairs that are not built yet (a single unbuilt name is refused, saying how to build it)."""
+    available, skipped = available_pairs(pairs, path)
+    return available[0], skipped
+
+
 def pairs_table(path: str | Path | None = None) -> pd.DataFrame:
     """One row per registered pair, for the book's table of models (setup section)."""
     rows = [

@@ -73,3 +73,15 @@ def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
         available_pairs("mini-m-rlhf")
     with pytest.raises(RegistryError, match="no pair given"):
         available_pairs(" ; ")
+
+
+def test_first_available_pair_follows_the_preference_order(tmp_path, monkeypatch):
+    from predact_utils.registry import RegistryError, first_available_pair
+
+    monkeypatch.setenv("PREDACT_MODELS", str(tmp_path))
+    for name in ("mini-s-base", "mini-s-dpo", "mini-s-sft"):
+        (tmp_path / name).mkdir()
+    spec, not_built = first_available_pair("mini-m-rlhf;mini-s-sft;mini-s-dpo")
+    assert spec.name == "mini-s-sft" and not_built == ["mini-m-rlhf"]
+    with pytest.raises(RegistryError, match="make miniature"):
+        first_available_pair("mini-m-rlhf")
