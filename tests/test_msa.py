@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -110,3 +111,24 @@ def test_parse_options() -> None:
     assert msa.parse_options("") == ()
     with pytest.raises(ValueError):
         msa.parse_options("--text")
+
+
+def _fake_mafft(tmp_path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """Put a fake ``mafft`` program first on PATH (hardening: broken installations)."""
+    exe = tmp_path / "bin" / "mafft"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n" + body + "\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{exe.parent}:{os.environ['PATH']}")
+
+
+def test_mafft_timing_out_is_an_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_mafft(tmp_path, monkeypatch, "sleep 30")
+    with pytest.raises(MafftError, match="did not finish within 0.5 s"):
+        run_mafft([b"abc", b"abd"], timeout=0.5)
+
+
+def test_mafft_output_that_does_not_decode_is_an_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_mafft(tmp_path, monkeypatch, "printf '>s0\\nab-c\\n>s1\\nxyz\\n'")
+    with pytest.raises(MafftError, match="does not contain sequence s1"):
+        run_mafft([b"abc", b"abd"])
