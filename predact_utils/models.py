@@ -124,6 +124,11 @@ def _hub_snapshot(ident: str, revision: str | None) -> Path | None:
 
 
 def _not_available_message(ident: str) -> str:
+    folder = Path(ident).expanduser()
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        return (f"{folder} is a folder but not a Hugging Face checkpoint (it has no config.json); pass the folder "
+                "that holds config.json, the weights (*.safetensors) and the tokenizer files, e.g. the output of "
+                "model.save_pretrained(...) and tokenizer.save_pretrained(...)")
     local = [s.name for s in list_pairs(local_only=True)]
     pairs = ", ".join(local) if local else "none yet (build them with `make miniature`)"
     return (

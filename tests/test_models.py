@@ -107,3 +107,10 @@ def test_tiny_pair_like_a_real_pair(tiny_pair_dir, isolated_paths, no_network, m
     monkeypatch.setattr("predact_utils.artifacts.generate", lambda *a, **k: pytest.fail("recomputed"))
     assert cached_generations(pair.aligned, [prompt, "The quick brown fox"], params, cache=cache,
                               progress=False) == gens["aligned"]
+
+
+def test_folder_that_is_not_a_checkpoint_is_explained(tmp_path, isolated_paths, no_network):
+    (tmp_path / "not-a-model").mkdir()
+    (tmp_path / "not-a-model" / "weights.bin").write_bytes(b"x")
+    with pytest.raises(ModelNotAvailableError, match="not a Hugging Face checkpoint \\(it has no config.json\\)"):
+        models.load_model(str(tmp_path / "not-a-model"))
