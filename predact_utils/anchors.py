@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from predact_utils.bootstrap import mean_band as prompt_band  # noqa: F401  (bands over prompts; used by the plots)
 from predact_utils.msa import GAP
 
 
@@ -157,20 +158,6 @@ def position_counts_normalised(columns: np.ndarray, min_others: int = 5, n_point
         if pos.size:
             counts += flags[s, pos[np.floor(q * pos.size).astype(int)]]
     return counts
-
-
-def prompt_band(values: np.ndarray, *, seed: int = 0, n_boot: int = 1000,
-                level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over prompts (rows) and a percentile bootstrap interval over prompts, per column (NaNs ignored)."""
-    values = np.asarray(values, dtype=float)
-    mean = np.nanmean(values, axis=0)
-    if values.shape[0] < 2:
-        return mean, mean.copy(), mean.copy()
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, values.shape[0], size=(n_boot, values.shape[0]))
-    boots = np.nanmean(values[idx], axis=1)
-    alpha = (1 - level) / 2
-    return mean, np.nanquantile(boots, alpha, axis=0), np.nanquantile(boots, 1 - alpha, axis=0)
 
 
 @dataclass

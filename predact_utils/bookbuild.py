@@ -162,21 +162,22 @@ def notebook_parameters(py: Path) -> dict[str, Any]:
     return out
 
 
-def parameters_for(py: Path, requested: Mapping[str, Any]) -> dict[str, Any]:
+def parameters_for(py: Path, requested: Mapping[str, Any], declared: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The subset of ``requested`` that the notebook declares (a pair option reaches only the notebooks that
-    take it)."""
-    declared = notebook_parameters(py)
+    take it); ``declared`` is its :func:`notebook_parameters` when already read."""
+    declared = notebook_parameters(py) if declared is None else declared
     return {k: v for k, v in requested.items() if k in declared}
 
 
-def check_known_parameters(sources: Iterable[Path], requested: Mapping[str, Any]) -> None:
-    """Refuse parameters that no notebook of the book declares (a typo would otherwise be ignored)."""
-    declared: set[str] = set()
-    for py in sources:
-        declared |= set(notebook_parameters(py))
+def check_known_parameters(sources: Iterable[Path], requested: Mapping[str, Any]) -> dict[Path, dict[str, Any]]:
+    """Refuse parameters that no notebook of the book declares (a typo would otherwise be ignored); return
+    each notebook's declared parameters."""
+    per_notebook = {py: notebook_parameters(py) for py in sources}
+    declared = {name for params in per_notebook.values() for name in params}
     unknown = sorted(set(requested) - declared)
     if unknown:
         raise BookBuildError(f"no notebook takes the parameter(s) {unknown}; known: {sorted(declared)}")
+    return per_notebook
 
 
 def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int,
@@ -274,13 +275,13 @@ def build(
     stage_vendor(stage / "_vendor")
     requested = {"scale": scale, **dict(extra_parameters or {})}
     sources = notebook_sources(root)
-    check_known_parameters(sources, requested)
+    declared = check_known_parameters(sources, requested)
     claims = out_dir / "claims"  # the scoreboard of this build only
     if claims.exists():
         shutil.rmtree(claims)
     run_env = {"PREDACT_CLAIMS_DIR": str(claims)}
     for py in sources:
-        params = parameters_for(py, requested)
+        params = parameters_for(py, requested, declared[py])
         rel = py.relative_to(root).with_suffix(".ipynb")
         target = stage / rel
         if only and not any(s in py.stem for s in only):

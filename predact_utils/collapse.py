@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from predact_utils.bootstrap import mean_band
 from predact_utils.chat import encode_prompts
 from predact_utils.generations import PromptRun
 from predact_utils.scoring import SequenceScores, encode_documents
@@ -131,14 +132,9 @@ def summarize(scores: Sequence[SequenceScores], groups: Sequence[str]) -> Sequen
 
 def bootstrap_mean(values: np.ndarray, n_boot: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean over rows of ``values`` ([n] or [n, K]) and its percentile bootstrap 95% interval (rows resampled)."""
-    v = np.asarray(values, dtype=np.float64)
-    if v.shape[0] == 0:
+    if np.shape(values)[0] == 0:
         raise ValueError("no rows to average")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, v.shape[0], size=(n_boot, v.shape[0]))
-    boots = v[idx].mean(axis=1)
-    lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
-    return v.mean(axis=0), lo, hi
+    return mean_band(values, seed=seed, n_boot=n_boot)
 
 
 def bootstrap_perplexity(nll: np.ndarray, tokens: np.ndarray, n_boot: int = 1000,

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from predact_utils import paths
 from predact_utils.miniature import sanity
 from predact_utils.miniature.cards import write_card
+from predact_utils.reward import load_reward_model, reward_scores
 
 #: Documents per corpus / prompts / pairs of the quick re-measurement recorded in each card.
 CHECK_DOCS, CHECK_PROMPTS, CHECK_PAIRS = 4, 8, 16
@@ -152,7 +153,7 @@ def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
     from predact_utils.sampling import SamplingParams, generate
 
     rm_dir = paths.models_dir() / f"mini-{size}-reward"
-    rm = AutoModelForSequenceClassification.from_pretrained(str(rm_dir), local_files_only=True).eval()
+    rm, _ = load_reward_model(str(rm_dir))
     sft, _ = load_lm(paths.models_dir() / f"mini-{size}-sft")
     qs = [r["messages"][0]["content"] for r in instructions.load("heldout")][:REWARD_PROMPTS]
     ids = encode_prompts(tok, qs, role="aligned")
@@ -160,7 +161,7 @@ def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
     scores = {}
     for label, m in (("rlhf", model), ("sft", sft)):
         answers = [g[0].text for g in generate(m, tok, ids, params, progress=False)]
-        scores[label] = sanity.reward_scores(rm, tok, qs, answers)
+        scores[label] = reward_scores(rm, tok, qs, answers)
     out = sanity.bootstrap_diff(scores["rlhf"], scores["sft"])
     out.update({"prompts": len(qs), "rlhf_mean": float(scores["rlhf"].mean()), "sft_mean": float(scores["sft"].mean())})
     return out
@@ -170,13 +171,12 @@ def card_reward(size: str) -> dict[str, Any]:
     from predact_utils import instructions
 
     d = paths.models_dir() / f"mini-{size}-reward"
-    rm = AutoModelForSequenceClassification.from_pretrained(str(d), local_files_only=True).eval()
-    tok = AutoTokenizer.from_pretrained(str(d))
+    rm, tok = load_reward_model(str(d))
     s = work_summary(f"reward-{size}")
     pairs = list(instructions.load_preferences("heldout"))[:PREF_PAIRS]
     q = [p["prompt"][0]["content"] for p in pairs]
-    ch = sanity.reward_scores(rm, tok, q, [p["chosen"][0]["content"] for p in pairs])
-    rj = sanity.reward_scores(rm, tok, q, [p["rejected"][0]["content"] for p in pairs])
+    ch = reward_scores(rm, tok, q, [p["chosen"][0]["content"] for p in pairs])
+    rj = reward_scores(rm, tok, q, [p["rejected"][0]["content"] for p in pairs])
     return {"name": d.name, "role": "reward", "size": size, "parent": f"mini-{size}-base",
             "method": "trl RewardTrainer (LlamaForSequenceClassification, 1 label)",
             "parameters": n_params(rm), "data": "preference pairs (data/instructions/preferences_train.jsonl)",

@@ -25,7 +25,6 @@ import torch
 
 from predact_utils.chat import encode_prompts
 from predact_utils.miniature.bigram import BigramLM
-from predact_utils.reward import reward_scores  # noqa: F401  (re-exported for the model cards)
 from predact_utils.sampling import SamplingParams, generate
 from predact_utils.scoring import encode_documents, perplexity, token_logprobs
 
