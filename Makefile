@@ -13,7 +13,7 @@ MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench clean
+.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism clean
 
 setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js $(JS_DIR)/mathjax/es5/tex-mml-chtml.js
 
@@ -125,3 +125,15 @@ miniature: setup
 bench: setup
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	$(PYTHON) -m benchmarks.run_all
+
+# Time of the whole book per notebook, cold artifact cache (issue 12): SCALE=full (default) or smoke.
+SCALE ?= full
+book-time: setup
+	$(PYTHON) -m benchmarks.book_time --scale $(SCALE)
+
+# Two builds from cold caches must glue the same values on every page (issue 12). `make test` runs the
+# same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
+determinism: setup
+	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \
+	  $(PYTHON) -m predact_utils.bookbuild --scale $(SCALE) --out $(CURDIR)/_build/det-$$run; done
+	$(PYTHON) -m predact_utils.gluecheck _build/det-a _build/det-b

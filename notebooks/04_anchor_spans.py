@@ -93,7 +93,7 @@ from predact_utils.anchors import (
     sankey_graph,
     select_spans,
 )
-from predact_utils.generations import prompt_generations, sampling_params
+from predact_utils.generations import prompt_generations, prompt_index, sampling_params
 from predact_utils.models import load_pair
 from predact_utils.msa import align_prompts, mafft_version, parse_options
 from predact_utils.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
@@ -211,7 +211,7 @@ show_plotly(ngram_plotly(ngram_table, colors, {p["id"]: p["prompt"] for p in pro
 
 # %%
 glue("an_shared_pct", f"{100 * shared_min_share:.0f}%", display=False)
-example_index = next((i for i, p in enumerate(prompts) if p["id"] == example_prompt), 0)
+example_index = prompt_index(prompts, example_prompt)
 show_prompts = list(dict.fromkeys([example_index, *range(min(len(prompts), 4))]))
 shared_rows = []
 for i in show_prompts:

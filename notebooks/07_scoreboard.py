@@ -56,6 +56,8 @@ glue("sb_runs", "; ".join(f"{ch}: {pr} ({sc})" for ch, pr, sc in ran[["chapter",
 
 # %% tags=["hide-input"]
 colors = {"reproduces": "#d9f2d9", "partly": "#fff2cc", "does not reproduce": "#f8d7da", "not run": "#eeeeee"}
-(board.drop(columns=["pair", "scale"]).style.hide(axis="index")
-      .map(lambda v: f"background-color: {colors.get(v, 'white')}", subset=["verdict"])
-      .set_properties(**{"text-align": "left", "white-space": "normal"}))
+styled = (board.drop(columns=["pair", "scale"]).style.set_uuid("scoreboard").hide(axis="index")
+          .map(lambda v: f"background-color: {colors.get(v, 'white')}", subset=["verdict"])
+          .set_properties(**{"text-align": "left", "white-space": "normal"}))
+glue("sb_table", styled, display=False)  # the introduction shows the same table
+styled

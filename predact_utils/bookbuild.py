@@ -280,6 +280,8 @@ def build(
     if claims.exists():
         shutil.rmtree(claims)
     run_env = {"PREDACT_CLAIMS_DIR": str(claims)}
+    timings: dict[str, float] = {}
+    t_start = time.time()
     for py in sources:
         params = parameters_for(py, requested, declared[py])
         rel = py.relative_to(root).with_suffix(".ipynb")
@@ -291,6 +293,8 @@ def build(
             continue
         print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
         dt = execute_notebook(py, target, params, cwd=root, timeout=timeout, env=run_env)
+        timings[py.stem] = round(dt, 1)
+        write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=False)
         print(f"[book]   done in {dt:.1f} s", flush=True)
     html = out_dir / "html"
     if html.exists():
@@ -315,7 +319,20 @@ def build(
         raise BookBuildError(f"jupyter-book build failed (exit {res.returncode}); see the warnings above")
     if not (built / "index.html").is_file():
         raise BookBuildError(f"jupyter-book finished but {built / 'index.html'} is missing")
+    write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=True)
     return built
+
+
+def write_timings(path: Path, scale: str, notebooks: Mapping[str, float], total: float, complete: bool) -> None:
+    """Record how long each notebook took to execute and the whole build (``benchmarks/book_time.py`` reads it).
+
+    Rewritten after every notebook, so an interrupted build still leaves the times of what it ran."""
+    record = {"scale": scale, "complete": complete, "notebooks": dict(notebooks),
+              "execution_seconds": round(sum(notebooks.values()), 1), "total_seconds": round(total, 1),
+              "cpu_count": os.cpu_count()}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

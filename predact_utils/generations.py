@@ -66,7 +66,27 @@ def select_prompts(n_prompts: int | None = None, rows: Sequence[dict[str, Any]] 
     rows = list(rows) if rows is not None else prompt_data.load()
     if n_prompts is not None and n_prompts < 0:
         raise ValueError(f"n_prompts must be >= 0, got {n_prompts}")
+    if not rows:
+        raise ValueError("the prompt list is empty: nothing to sample. Pass rows with at least one "
+                         "{'id': ..., 'prompt': ...}, or leave rows=None for the book's 80 prompts "
+                         "(data/prompts.jsonl)")
+    missing = [i for i, r in enumerate(rows) if not isinstance(r, dict) or not str(r.get("prompt", "")).strip()]
+    if missing:
+        raise ValueError(f"prompt rows {missing[:5]} have no non-empty 'prompt' text; each row must be a dict "
+                         "with a 'prompt' string")
     return rows[:n_prompts] if n_prompts else rows
+
+
+def prompt_index(chosen: Sequence[dict[str, Any]], prompt_id: str) -> int:
+    """Position of prompt ``prompt_id`` among the ``chosen`` prompts (0 when it is a known id left out of a
+    smaller selection); an id the prompts file does not hold is an error that lists a few real ids."""
+    for i, r in enumerate(chosen):
+        if r.get("id") == prompt_id:
+            return i
+    known = [r["id"] for r in prompt_data.load()]
+    if prompt_id not in known:
+        raise ValueError(f"unknown prompt id {prompt_id!r}; ids look like {known[:3]} (see data/prompts.jsonl)")
+    return 0
 
 
 def prompt_generations(lm: LoadedModel, params: SamplingParams = BOOK_SAMPLING, *, n_prompts: int | None = None,

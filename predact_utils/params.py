@@ -35,6 +35,31 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
     return kind.__name__
 
 
+#: Plain data a notebook's globals hold before its first computation only when papermill injected it.
+_PLAIN = (str, int, float, bool, list, dict, tuple, type(None))
+#: IPython's own plain-data globals.
+_IPYTHON_NAMES = frozenset({"In", "Out"})
+
+
+def injected_unknown(values: Mapping[str, Any], spec: Mapping[str, Param]) -> list[str]:
+    """Names of plain-data notebook globals that ``spec`` does not declare (a mistyped ``-p`` name).
+
+    Only for a kernel's globals (they hold ``get_ipython``): right after a notebook's imports the only plain
+    values are its parameters and those papermill injected. For a plain dict nothing is reported."""
+    if "get_ipython" not in values:
+        return []
+    candidates = [k for k, v in values.items() if not k.startswith("_") and k not in spec
+                  and k not in _IPYTHON_NAMES and isinstance(v, _PLAIN)]
+    return sorted(k for k in candidates if not _imported(k, values[k]))
+
+
+def _imported(name: str, value: Any) -> bool:
+    """Whether ``value`` is the object some loaded module holds under ``name`` (``from m import NAME``)."""
+    import sys
+
+    return any(getattr(m, name, None) is value for m in list(sys.modules.values()) if m is not None)
+
+
 def validate_parameters(values: Mapping[str, Any], spec: Mapping[str, Param]) -> dict[str, Any]:
     """Check ``values`` (the notebook's globals, or a dict) against ``spec``; return the checked values.
 
@@ -44,6 +69,10 @@ def validate_parameters(values: Mapping[str, Any], spec: Mapping[str, Param]) ->
     """
     problems: list[str] = []
     out: dict[str, Any] = {}
+    unknown = injected_unknown(values, spec)
+    if unknown:
+        problems.append(f"unknown parameter(s) {unknown}: this notebook takes {sorted(spec)} "
+                        "(check the spelling of the -p / -y names)")
     for name, p in spec.items():
         if name not in values:
             problems.append(f"{name}: missing; the parameters cell must define it")

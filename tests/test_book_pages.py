@@ -149,3 +149,25 @@ def test_plotly_slider_changes_the_setup_figure(server: str, browser) -> None:
     assert _wait(browser, active.replace("return ", "return (") + f") === {len(labels) - 1}"), (
         "clicking the slider did not switch the curve"
     )
+
+
+def test_intro_shows_fig1_and_the_builds_scoreboard() -> None:
+    """The introduction pastes Fig. 1 from the anchor-span chapter and the scoreboard table from the scoreboard
+    chapter (cross-document glue): the same image file and the same rows, not a copy typed into the page."""
+    from bs4 import BeautifulSoup
+
+    intro_file, board_file = HTML / "book" / "intro.html", HTML / "notebooks" / "07_scoreboard.html"
+    _need(intro_file.is_file() and board_file.is_file(), "no built book; run `make book-smoke` first")
+    intro = BeautifulSoup(intro_file.read_text(encoding="utf-8"), "html.parser")
+    fig = intro.select_one("#intro-fig1")
+    assert fig is not None, "the intro has no Fig. 1 (figure #intro-fig1)"
+    img = fig.find("img")
+    assert img is not None and (intro_file.parent / img["src"]).resolve().is_file(), "Fig. 1 image missing"
+
+    def rows(soup: BeautifulSoup) -> list[list[str]]:
+        table = next(t for t in soup.find_all("table") if "verdict" in t.get_text())
+        return [[c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+
+    board = BeautifulSoup(board_file.read_text(encoding="utf-8"), "html.parser")
+    intro_rows, board_rows = rows(intro), rows(board)
+    assert len(intro_rows) > 5 and intro_rows == board_rows

@@ -101,3 +101,41 @@ def test_chunked_helper():
     assert chunked([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
     with pytest.raises(ValueError):
         chunked([1], 0)
+
+
+_WORKER = """
+import json, os, sys, time
+from predact_utils.cache import ArtifactCache
+cache_dir, log, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+while time.time() < start:  # both processes reach the cache at the same moment
+    time.sleep(0.005)
+def chunk(i):
+    with open(log, "a") as fh:
+        fh.write(f"{os.getpid()} {i}\\n")
+    time.sleep(0.05)
+    return {"chunk": i, "values": [i * 10 + k for k in range(50)]}
+out = ArtifactCache(cache_dir).get_or_compute_chunks("gen", {"model": "m", "seed": 0}, 8, chunk, progress=False)
+print(json.dumps(out))
+"""
+
+
+def test_two_processes_share_one_cache_without_corrupting_it(tmp_path):
+    """Two notebooks running at once against the same cache (two OS processes): each chunk is computed
+    once, both get the same complete result, and the entry reads back intact afterwards."""
+    import json
+    import subprocess
+    import sys
+
+    log = tmp_path / "calls.log"
+    start = time.time() + 2.0
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path / "cache"), str(log), str(start)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    expected = [{"chunk": i, "values": [i * 10 + k for k in range(50)]} for i in range(8)]
+    assert outs[0] == outs[1] == expected
+    computed = [int(line.split()[1]) for line in log.read_text().splitlines()]
+    assert sorted(computed) == list(range(8))  # no chunk computed twice
+    cache = ArtifactCache(tmp_path / "cache")
+    assert cache.chunks_done("gen", {"model": "m", "seed": 0}, 8) == list(range(8))
+    assert cache.get_or_compute_chunks("gen", {"model": "m", "seed": 0}, 8, lambda i: None, progress=False) == expected

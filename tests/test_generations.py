@@ -26,6 +26,23 @@ def test_select_prompts():
         select_prompts(-1)
 
 
+def test_prompt_index_finds_known_ids_and_refuses_unknown_ones():
+    from predact_utils.generations import prompt_index
+
+    rows = prompt_data.load()
+    assert prompt_index(rows, rows[5]["id"]) == 5
+    assert prompt_index(rows[:2], rows[5]["id"]) == 0  # known, but not in a smoke-sized selection
+    with pytest.raises(ValueError, match=r"unknown prompt id 'comparison-99'; ids look like"):
+        prompt_index(rows, "comparison-99")
+
+
+def test_empty_or_textless_prompt_list_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"prompt list is empty: nothing to sample.*data/prompts.jsonl"):
+        select_prompts(rows=[])
+    with pytest.raises(ValueError, match=r"prompt rows \[1\] have no non-empty 'prompt'"):
+        select_prompts(rows=[{"id": "a", "prompt": "Hi"}, {"id": "b", "prompt": "  "}])
+
+
 def test_book_sampling_defaults_match_the_paper():
     assert BOOK_SAMPLING.top_p == 0.9 and BOOK_SAMPLING.n == 100
     assert sampling_params() == BOOK_SAMPLING

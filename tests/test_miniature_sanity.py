@@ -93,3 +93,12 @@ def test_card_round_trip(tmp_path) -> None:
     assert render(card) == text
     with pytest.raises(FileNotFoundError, match="make miniature"):
         read_card(tmp_path / "nothing")
+
+
+def test_check_pairs_spread_over_the_whole_heldout_file():
+    from predact_utils.miniature.measure import check_pairs
+
+    pairs = [{"id": f"{kind}-{i}"} for kind in ("a", "b", "c", "d") for i in range(25)]  # sorted by kind, like the file
+    picked = check_pairs(pairs, 8)
+    assert [p["id"] for p in picked] == ["a-0", "a-12", "b-0", "b-12", "c-0", "c-12", "d-0", "d-12"]
+    assert check_pairs(pairs[:5], 8) == pairs[:5]

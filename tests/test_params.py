@@ -33,3 +33,18 @@ def test_bool_is_not_a_number_and_bounds_are_checked() -> None:
 def test_missing_parameter_is_reported() -> None:
     with pytest.raises(ParameterError, match="seed: missing"):
         validate_parameters({"scale": "full"}, COMMON)
+
+
+def test_unknown_injected_parameter_in_notebook_globals_is_named() -> None:
+    import math
+
+    notebook_globals = {"get_ipython": object(), "In": ["", "x"], "Out": {}, "_i1": "code", "math": math,
+                        "validate_parameters": validate_parameters, "COMMON": COMMON,  # imported plain data
+                        "scale": "smoke", "seed": 0, "n_sampels": 4}
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['n_sampels'\]: this notebook takes "
+                                             r"\['scale', 'seed'\]"):
+        validate_parameters(notebook_globals, COMMON)
+    del notebook_globals["n_sampels"]
+    assert validate_parameters(notebook_globals, COMMON) == {"scale": "smoke", "seed": 0}
+    # a plain dict (not a kernel's globals) may carry other keys
+    assert validate_parameters({"scale": "full", "seed": 0, "other": 1}, COMMON) == {"scale": "full", "seed": 0}

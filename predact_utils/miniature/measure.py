@@ -23,8 +23,25 @@ from predact_utils.reward import load_reward_model, reward_scores
 #: Documents per corpus / prompts / pairs of the quick re-measurement recorded in each card.
 CHECK_DOCS, CHECK_PROMPTS, CHECK_PAIRS = 4, 8, 16
 BEHAVIOUR_SAMPLES = 4
-PREF_PAIRS = 300
 REWARD_PROMPTS = 200
+
+
+def heldout_pairs() -> list[dict[str, Any]]:
+    """Every held-out preference pair: the preference accuracy of a card is measured on all of them.
+
+    (The held-out file is sorted by id, whose prefix is the kind of pair; an earlier version scored the
+    first 300 pairs only, which held just the three hardest kinds and no dictionary or man-page pair.)"""
+    from predact_utils import instructions
+
+    return list(instructions.load_preferences("heldout"))
+
+
+def check_pairs(pairs: list[dict[str, Any]], n: int = CHECK_PAIRS) -> list[dict[str, Any]]:
+    """``n`` evenly spaced pairs of ``pairs`` (every kind represented): the card's quick re-measurement subset."""
+    if n >= len(pairs):
+        return list(pairs)
+    step = len(pairs) / n
+    return [pairs[int(i * step)] for i in range(n)]
 
 LIMITATIONS = {
     "base": ("A next-token predictor of about {params} parameters trained on {tokens} tokens of Debian/PyPI text "
@@ -107,7 +124,6 @@ def card_base(size: str) -> dict[str, Any]:
 
 def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
     import predact_utils.corpora as corpora
-    from predact_utils import instructions
 
     d = paths.models_dir() / name
     model, tok = load_lm(d)
@@ -137,10 +153,10 @@ def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
     }
     if kind == "dpo":
         ref, _ = load_lm(paths.models_dir() / f"mini-{size}-sft")
-        pairs = list(instructions.load_preferences("heldout"))
-        card["preference"] = sanity.preference_accuracy(model, ref, tok, pairs[:PREF_PAIRS])
+        pairs = heldout_pairs()
+        card["preference"] = sanity.preference_accuracy(model, ref, tok, pairs)
         card["check"]["pairs"] = CHECK_PAIRS
-        card["check"]["preference"] = sanity.preference_accuracy(model, ref, tok, pairs[:CHECK_PAIRS])
+        card["check"]["preference"] = sanity.preference_accuracy(model, ref, tok, check_pairs(pairs))
     if kind == "rlhf":
         card["reward_vs_sft"] = reward_vs_sft(model, tok, size)
     return card
@@ -168,12 +184,11 @@ def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
 
 
 def card_reward(size: str) -> dict[str, Any]:
-    from predact_utils import instructions
 
     d = paths.models_dir() / f"mini-{size}-reward"
     rm, tok = load_reward_model(str(d))
     s = work_summary(f"reward-{size}")
-    pairs = list(instructions.load_preferences("heldout"))[:PREF_PAIRS]
+    pairs = heldout_pairs()
     q = [p["prompt"][0]["content"] for p in pairs]
     ch = reward_scores(rm, tok, q, [p["chosen"][0]["content"] for p in pairs])
     rj = reward_scores(rm, tok, q, [p["rejected"][0]["content"] for p in pairs])

@@ -113,3 +113,37 @@ def validation_figure(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("validation perplexity")
     ax.legend(fontsize=8)
     return fig
+
+
+def size_table(cards: dict[str, dict[str, Any]], small: str = "mini-s-base", medium: str = "mini-m-base") -> pd.DataFrame:
+    """The scaling check of the two Base sizes: validation perplexity per corpus of each, and medium / small.
+
+    Empty when either Base is not built."""
+    if small not in cards or medium not in cards:
+        return pd.DataFrame()
+    vs, vm = cards[small].get("validation") or {}, cards[medium].get("validation") or {}
+    rows = [{"corpus": k, small: vs[k]["ppl"], medium: vm[k]["ppl"], "medium / small": vm[k]["ppl"] / vs[k]["ppl"]}
+            for k in vs if k in vm]
+    return pd.DataFrame(rows).set_index("corpus")
+
+
+def loss_at_tokens(cards: dict[str, dict[str, Any]], marks: Sequence[float],
+                   names: Sequence[str] = ("mini-s-base", "mini-m-base"), window: int = 3) -> pd.DataFrame:
+    """Training loss of each pre-trained Base after the same numbers of tokens (mean of the ``window`` logged
+    losses nearest each mark; NaN past the end of a run). Tokens per step = tokens seen / steps."""
+    rows = []
+    for mark in marks:
+        row: dict[str, Any] = {"tokens (M)": mark / 1e6}
+        for name in names:
+            c = cards.get(name)
+            if not c or not c.get("loss_log") or not c.get("tokens_seen"):
+                continue
+            per_step = c["tokens_seen"] / c["steps"]
+            log = [(e["step"] * per_step, e["loss"]) for e in c["loss_log"]]
+            if mark > log[-1][0] + per_step * 50:
+                row[name] = np.nan
+                continue
+            nearest = sorted(log, key=lambda e: abs(e[0] - mark))[:window]
+            row[name] = float(np.mean([loss for _, loss in nearest]))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("tokens (M)")

@@ -1,0 +1,68 @@
+"""Time of the whole book, per notebook (hardening: "the full book in at most 30 minutes on 2 cores").
+
+    python -m benchmarks.book_time                 # build at full scale with a cold cache, print the table
+    python -m benchmarks.book_time --scale smoke   # the same for the smoke book
+    python -m benchmarks.book_time --from _build   # print the table of a build already made
+
+A cold build uses an empty artifact cache (``PREDACT_CACHE`` pointed at a fresh folder under the
+output), so every generation, score and fine-tuning run is timed; the table comes from the
+``timings.json`` that :func:`predact_utils.bookbuild.build` writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from predact_utils import paths
+
+GOALS = {"full": 30 * 60, "smoke": 15 * 60}
+
+
+def table(record: dict) -> str:
+    """Markdown table of one ``timings.json`` record."""
+    rows = ["| notebook | seconds | share |", "|---|---:|---:|"]
+    total = record["execution_seconds"] or 1.0
+    for name, sec in record["notebooks"].items():
+        rows.append(f"| `{name}` | {sec:.0f} | {100 * sec / total:.0f}% |")
+    rows.append(f"| executing all notebooks | {record['execution_seconds']:.0f} | 100% |")
+    if record.get("complete", True):
+        rows.append(f"| whole build (with `jupyter-book build`) | {record['total_seconds']:.0f} | |")
+    else:
+        rows.append("| (build interrupted: the notebooks above are the ones that finished) | | |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", default="full", choices=sorted(GOALS))
+    ap.add_argument("--out", type=Path, default=None, help="build folder (default _build/book-time-<scale>)")
+    ap.add_argument("--from", dest="existing", type=Path, default=None, help="only print the table of this build")
+    args = ap.parse_args(argv)
+    if args.existing is None:
+        from predact_utils.bookbuild import build
+
+        out = (args.out or paths.repo_root() / "_build" / f"book-time-{args.scale}").resolve()
+        os.environ["PREDACT_CACHE"] = str(out / "cold-cache")
+        t0 = time.time()
+        build(paths.repo_root(), args.scale, out)
+        print(f"[book_time] cold build took {time.time() - t0:.0f} s")
+        record_path = out / "timings.json"
+    else:
+        record_path = args.existing / "timings.json"
+    if not record_path.is_file():
+        raise SystemExit(f"{record_path} not found: build the book first (make book) or run without --from")
+    record = json.loads(record_path.read_text())
+    print(table(record))
+    goal = GOALS.get(record["scale"])
+    if goal and record.get("complete", True):
+        print(f"\nwhole build / goal ({record['scale']}, {goal // 60} min on {record.get('cpu_count')} CPUs): "
+              f"{record['total_seconds'] / goal:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

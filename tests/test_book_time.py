@@ -1,0 +1,22 @@
+"""The book's timing record and its table (hardening: build time per notebook)."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.book_time import main, table
+from predact_utils.bookbuild import write_timings
+
+
+def test_timings_record_and_table(tmp_path, capsys):
+    path = tmp_path / "timings.json"
+    write_timings(path, "smoke", {"02_world": 30.0, "03_collapse": 10.0}, 55.0, complete=True)
+    record = json.loads(path.read_text())
+    assert record["execution_seconds"] == 40.0 and record["complete"] is True
+    text = table(record)
+    assert "| `02_world` | 30 | 75% |" in text and "| `03_collapse` | 10 | 25% |" in text
+    assert "| whole build (with `jupyter-book build`) | 55 | |" in text
+    assert main(["--from", str(tmp_path)]) == 0
+    assert "whole build / goal (smoke, 15 min" in capsys.readouterr().out  # 55 s / 900 s
+    write_timings(path, "full", {"02_world": 30.0}, 31.0, complete=False)
+    assert "build interrupted" in table(json.loads(path.read_text()))
