@@ -28,8 +28,6 @@ pytestmark = pytest.mark.skipif(not CHECKPOINTS, reason=f"no miniature checkpoin
 KNOWN_SHORTFALLS: dict[str, str] = {
     "mini-m-dpo": "85.0% of samples end with end-of-text in role within 256 tokens (threshold 90%): DPO "
                   "lengthened the answers (mini-m-sft: 91.3%); held-out preference accuracy 0.806 passes",
-    "mini-m-rlhf": "reward gain over SFT +0.053, 95% CI [-0.104, 0.199] includes 0 after 200 RLOO steps at "
-                   "lr 1e-5 (KL to SFT ~0.007): the policy barely moved; retrain with a larger budget",
 }
 
 

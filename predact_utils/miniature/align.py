@@ -51,7 +51,7 @@ BUDGETS: dict[str, AlignBudget] = {
     "sft": AlignBudget(epochs=2, lr=5e-4, batch=16),
     "dpo": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1),
     "reward": AlignBudget(epochs=1, lr=1e-4, batch=16),
-    "rlhf": AlignBudget(epochs=1, lr=1e-5, batch=16, beta=0.05, max_steps=200, num_generations=4,
+    "rlhf": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.05, max_steps=250, num_generations=4,
                         max_completion_length=128),
 }
 TINY: dict[str, AlignBudget] = {
