@@ -89,17 +89,17 @@ from predact_utils.anchors import (
     normalised_points,
     position_counts,
     position_counts_normalised,
-    prompt_band,
     sankey_graph,
     select_spans,
 )
+from predact_utils.bootstrap import mean_band as prompt_band
 from predact_utils.generations import prompt_generations, prompt_index, sampling_params
 from predact_utils.models import load_pair
 from predact_utils.msa import align_prompts, mafft_version, parse_options
 from predact_utils.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style, show_plotly
-from predact_utils.registry import first_available_pair
+from predact_utils.registry import first_available_pair, not_built_note
 
 validate_parameters(globals(), {
     **COMMON, "pair": Param(str), "smoke_pair": Param(str),
@@ -134,7 +134,7 @@ def decode(tokens: list[int]) -> str:
 
 
 glue("an_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})"
-     + (f"; not built, hence not used: {', '.join(not_built)}" if not_built else ""), display=False)
+     + not_built_note(not_built), display=False)
 glue("an_prompts", f"{len(prompts)}", display=False)
 glue("an_samples", f"{samples_used}", display=False)
 glue("an_sampling", f"nucleus p = {top_p:g}, temperature {temperature:g}, at most {max_new_tokens} new tokens, "

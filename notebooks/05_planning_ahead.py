@@ -92,7 +92,7 @@ from predact_utils.probing import (
     run_probes,
 )
 from predact_utils.probing_plots import curves_figure, curves_plotly, heatmap_figure
-from predact_utils.registry import first_available_pair
+from predact_utils.registry import first_available_pair, not_built_note
 from predact_utils.scoring import encode_documents
 
 validate_parameters(globals(), {
@@ -127,7 +127,7 @@ params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=ma
 probe_kw = dict(offsets=offset_list, top_n=probe_top_n, test_fraction=test_fraction,
                 max_train_positions=max_train_positions, l2=probe_l2, max_iter=probe_max_iter, n_boot=n_boot, seed=seed)
 glue("pl_pair", f"{models.base.name} / {models.aligned.name}"
-     + (f" (not built, hence not used: {', '.join(not_built)})" if not_built else ""), display=False)
+     + not_built_note(not_built), display=False)
 glue("pl_layers", ", ".join(map(str, layer_list)), display=False)
 glue("pl_curve_layer", f"{curve}", display=False)
 glue("pl_top_n", f"{probe_top_n}", display=False)

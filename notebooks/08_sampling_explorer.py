@@ -77,7 +77,7 @@ from predact_utils.models import load_pair
 from predact_utils.msa import mafft_version, parse_options
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style
-from predact_utils.registry import first_available_pair
+from predact_utils.registry import first_available_pair, not_built_note
 
 validate_parameters(globals(), {
     **COMMON, "pair": Param(str), "smoke_pair": Param(str), "prompt_ids": Param(str),
@@ -141,7 +141,7 @@ def decode(tokens: list[int]) -> str:
 
 n_cells = len(grid_t) * len(grid_p)
 glue("ex_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})"
-     + (f"; not built, hence not used: {', '.join(not_built)}" if not_built else ""), display=False)
+     + not_built_note(not_built), display=False)
 glue("ex_prompts", f"{len(rows)} prompt" + ("s" if len(rows) != 1 else ""), display=False)
 glue("ex_samples", f"{samples_used}", display=False)
 glue("ex_tokens", f"{tokens_used}", display=False)

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
-from predact_utils.anchors import AnchorSpan, SankeyGraph, aligned_with_others, carries, prompt_band
+from predact_utils.anchors import AnchorSpan, SankeyGraph, aligned_with_others, carries
+from predact_utils.bootstrap import mean_band as prompt_band
 from predact_utils.msa import GAP
 from predact_utils.ngrams import PAPER_REPORTED
 

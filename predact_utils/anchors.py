@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from predact_utils.bootstrap import mean_band as prompt_band  # noqa: F401  (bands over prompts; used by the plots)
 from predact_utils.msa import GAP
 
 

@@ -132,14 +132,16 @@ def compare_values(a: Mapping[str, Mapping[str, Mapping[str, Any]]],
     return diffs
 
 
+def compare_claims(a: Path, b: Path) -> list[str]:
+    """Differences between the scoreboard records of two builds."""
+    ca, cb = claim_records(a), claim_records(b)
+    return [f"claims/{name}: {_short(ca.get(name))} != {_short(cb.get(name))}"
+            for name in sorted(set(ca) | set(cb)) if ca.get(name) != cb.get(name)]
+
+
 def compare_builds(a: Path, b: Path) -> list[str]:
     """Differences between the glued values (and claim records) of two builds."""
-    diffs = compare_values(build_values(a), build_values(b))
-    ca, cb = claim_records(a), claim_records(b)
-    for name in sorted(set(ca) | set(cb)):
-        if ca.get(name) != cb.get(name):
-            diffs.append(f"claims/{name}: {_short(ca.get(name))} != {_short(cb.get(name))}")
-    return diffs
+    return compare_values(build_values(a), build_values(b)) + compare_claims(a, b)
 
 
 def count_values(values: Mapping[str, Mapping[str, Any]]) -> int:
@@ -153,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("second", type=Path)
     args = ap.parse_args(argv)
     try:
-        diffs = compare_builds(args.first, args.second)
-        n = count_values(build_values(args.first))
+        first = build_values(args.first)
+        diffs = compare_values(first, build_values(args.second)) + compare_claims(args.first, args.second)
     except GlueCheckError as exc:
         print(f"[gluecheck] {exc}", file=sys.stderr)
         return 2
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         for d in diffs:
             print("  " + d)
         return 1
-    print(f"[gluecheck] identical: {n} glued values in {len(build_values(args.first))} notebooks")
+    print(f"[gluecheck] identical: {count_values(first)} glued values in {len(first)} notebooks")
     return 0
 
 

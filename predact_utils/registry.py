@@ -180,6 +180,11 @@ def first_available_pair(pairs: str, path: str | Path | None = None) -> tuple[Pa
     return available[0], skipped
 
 
+def not_built_note(names: list[str]) -> str:
+    """``"; not built, hence not used: a, b"`` for a chapter's pair label, or ``""`` when every pair is built."""
+    return f"; not built, hence not used: {', '.join(names)}" if names else ""
+
+
 def pairs_table(path: str | Path | None = None) -> pd.DataFrame:
     """One row per registered pair, for the book's table of models (setup section)."""
     rows = [

@@ -13,10 +13,10 @@ from predact_utils.anchors import (
     column_consensus,
     position_counts,
     position_counts_normalised,
-    prompt_band,
     sankey_graph,
     select_spans,
 )
+from predact_utils.bootstrap import mean_band as prompt_band
 from predact_utils.msa import GAP
 
 G = GAP

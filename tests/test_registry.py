@@ -76,12 +76,13 @@ def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
 
 
 def test_first_available_pair_follows_the_preference_order(tmp_path, monkeypatch):
-    from predact_utils.registry import RegistryError, first_available_pair
+    from predact_utils.registry import RegistryError, first_available_pair, not_built_note
 
     monkeypatch.setenv("PREDACT_MODELS", str(tmp_path))
     for name in ("mini-s-base", "mini-s-dpo", "mini-s-sft"):
         (tmp_path / name).mkdir()
     spec, not_built = first_available_pair("mini-m-rlhf;mini-s-sft;mini-s-dpo")
     assert spec.name == "mini-s-sft" and not_built == ["mini-m-rlhf"]
+    assert not_built_note(not_built) == "; not built, hence not used: mini-m-rlhf" and not_built_note([]) == ""
     with pytest.raises(RegistryError, match="make miniature"):
         first_available_pair("mini-m-rlhf")

@@ -184,7 +184,6 @@ def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
 
 
 def card_reward(size: str) -> dict[str, Any]:
-
     d = paths.models_dir() / f"mini-{size}-reward"
     rm, tok = load_reward_model(str(d))
     s = work_summary(f"reward-{size}")
