@@ -31,7 +31,7 @@
 #   models on the raw prompt; the samples are the book's shared set, also used
 #   by the anchor-span chapter), and is scored on the generated tokens in the
 #   context it generated them from. The stop token is not scored.
-# * **Gold text** (Figs. 3 and 4): the first documents of the test split of
+# * **Gold text** (Figs. 3 and 4): a seeded random sample of the documents of the test split of
 #   each of the 9 evaluation corpora, raw text, cut to a fixed number of
 #   tokens, scored by both models on the same tokens.
 # * At every scored position the scorer keeps a few numbers of the full
@@ -143,7 +143,7 @@ glue("col_gold", f"{gold_docs} documents per corpus, each cut to {gold_tokens} t
 
 # %%
 eval_corpora = corpora.names(role="eval")
-gold_rows = [(c, r["text"]) for c in eval_corpora for r in corpora.load_texts(c, "test")[:gold_docs]]
+gold_rows = [(c, t) for c in eval_corpora for t in corpora.sample_texts(c, "test", max_docs=gold_docs, seed=seed)]
 models: dict[str, object] = {}
 
 

@@ -154,8 +154,8 @@ glue("pl_samples", f"{n_samples}", display=False)
 
 # %%
 # 16 characters per token is far above the average token length, so this keeps gold_tokens tokens
-gold_texts = [r["text"][: 16 * gold_tokens] for c in corpora.names(role="eval")
-              for r in corpora.load_texts(c, "test")[:gold_docs]]
+gold_texts = [t for c in corpora.names(role="eval")
+              for t in corpora.sample_texts(c, "test", max_docs=gold_docs, max_doc_chars=16 * gold_tokens, seed=seed)]
 gold_seqs = [s[: gold_tokens + 1] for s in encode_documents(models.base.tokenizer, gold_texts)]
 runs, prompt_runs, prompt_ids = {}, {}, {}
 for lm in models:

@@ -95,7 +95,7 @@ grid = grid_points(grid_step)
 params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=n_samples, seed=seed)
 rows = select_prompts(n_prompts)
 eval_corpora = corpora.names(role="eval")
-gold_pairs = [(c, r["text"]) for c in eval_corpora for r in corpora.load_texts(c, "test")[:gold_docs]]
+gold_pairs = [(c, t) for c in eval_corpora for t in corpora.sample_texts(c, "test", max_docs=gold_docs, seed=seed)]
 gold = GoldSet([t for _, t in gold_pairs], [c for c, _ in gold_pairs], {c: corpora.category_of(c) for c in eval_corpora},
                gold_tokens)
 glue("fr_pairs", ", ".join(s.name for s in available), display=False)

@@ -116,3 +116,25 @@ def test_rebuild_reproduces_instruction_data(manifest, tmp_path):
     for split in ("validation", "test"):
         want = manifest["corpora"]["instruct_heldout"]["splits"][split]["sha256"]
         assert hashlib.sha256(built[split]).hexdigest() == want
+
+
+def test_sample_texts_limits_cuts_and_seeds(monkeypatch, tmp_path):
+    """A crafted split of 10 documents of 100 characters: the limits, the word-boundary cut and the seed."""
+    import json
+
+    import predact_utils.corpora as c
+
+    rows = [{"id": str(i), "source": "s", "text": (f"doc{i} " + "word " * 40)[:100]} for i in range(10)]
+    f = tmp_path / "test.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(c, "split_path", lambda name, split: f)
+    assert c.sample_texts("x") == [r["text"] for r in rows]  # no limit: the split in its own order
+    three = c.sample_texts("x", max_docs=3, seed=0)
+    assert len(three) == 3 and three == c.sample_texts("x", max_docs=3, seed=0)
+    assert three != [r["text"] for r in rows[:3]] and three != c.sample_texts("x", max_docs=3, seed=1)
+    assert len(c.sample_texts("x", max_chars=250)) == 3  # 100 + 100 < 250 <= 300: the third crosses the limit
+    cut = c.sample_texts("x", max_doc_chars=23)
+    assert cut[0] == "doc0 word word word" and all(len(t) <= 23 for t in cut)  # cut at the last space
+    assert sum(map(len, c.sample_texts("x", max_chars=200, max_doc_chars=50))) >= 200
+    with pytest.raises(ValueError, match="max_chars must be >= 0"):
+        c.sample_texts("x", max_chars=-1)

@@ -54,3 +54,19 @@ def test_config_validation():
         DistStatsConfig(top_k=0)
     with pytest.raises(ValueError):
         DistStatsConfig(thresholds=(2.0,))
+
+
+def test_accelerator_path_matches_the_cpu_path() -> None:
+    """GPU logits go through torch ops, CPU logits through NumPy: same numbers (run here on CPU tensors)."""
+    from predact_utils.diststats import _stats_cpu, _stats_torch
+
+    x = torch.randn(7, 300, generator=torch.Generator().manual_seed(1)) * 4
+    x[0, :10] = -torch.inf  # zero-probability tokens
+    t_x = x.gather(-1, torch.arange(7).view(-1, 1) * 3)
+    top = torch.topk(x, 5, dim=-1).values
+    log_t = np.log(np.array([1e-8, 1e-3], np.float32))
+    a = _stats_cpu(x.numpy(), top.numpy(), t_x.numpy(), log_t)
+    b = _stats_torch(x, top, t_x, torch.from_numpy(log_t))
+    for u, w in zip(a, b, strict=True):
+        np.testing.assert_allclose(np.asarray(u, np.float64), w.numpy().astype(np.float64), rtol=1e-5, atol=1e-6)
+    assert np.isfinite(a[2]).all()  # entropy stays finite with -inf logits

@@ -81,3 +81,17 @@ def test_every_stage_trains_and_saves_a_loadable_checkpoint(tiny_base: Path, tmp
     a = AutoModelForCausalLM.from_pretrained(tiny_base).model.embed_tokens.weight.detach().numpy()
     b = AutoModelForCausalLM.from_pretrained(tmp_path / "sft").model.embed_tokens.weight.detach().numpy()
     assert not np.array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_dpo_with_an_nll_term_on_chosen_trains_differently_from_plain_dpo(tiny_base: Path, tmp_path: Path) -> None:
+    """The medium model's DPO budget adds an NLL loss on the chosen answers (RPO); same seed, other weights."""
+    t = align.TINY
+    assert align.budget_for("dpo-m").sft_weight > 0 and align.budget_for("dpo-s") is align.BUDGETS["dpo"]
+    assert align.sft(tiny_base, tmp_path / "sft", tmp_path / "w-sft", _chats(), budget=t["sft"])["finished"]
+    plain = align.dpo(tmp_path / "sft", tmp_path / "plain", tmp_path / "w-plain", _pairs(), budget=t["dpo"])
+    rpo = align.dpo(tmp_path / "sft", tmp_path / "rpo", tmp_path / "w-rpo", _pairs(), budget=t["dpo-m"])
+    assert plain["finished"] and rpo["finished"]
+    assert "NLL" not in plain["method"] and "NLL loss on the chosen answer with weight 1" in rpo["method"]
+    w = [AutoModelForCausalLM.from_pretrained(tmp_path / n).lm_head.weight.detach().numpy() for n in ("plain", "rpo")]
+    assert not np.array_equal(w[0], w[1])

@@ -21,7 +21,7 @@ from predact_utils.corpora.manifest import corpora_dir, load_manifest
 from predact_utils.corpora.registry import CATEGORIES, SPECS, spec
 from predact_utils.corpora.splits import SPLITS
 
-__all__ = ["load", "load_texts", "names", "categories", "category_of", "split_path", "load_manifest", "SPLITS"]
+__all__ = ["load", "load_texts", "sample_texts", "names", "categories", "category_of", "split_path", "load_manifest", "SPLITS"]
 
 
 def names(role: str | None = None, category: str | None = None) -> list[str]:
@@ -64,3 +64,44 @@ def load(name: str, split: str) -> Any:
 
     features = datasets.Features({k: datasets.Value("string") for k in ("id", "source", "text")})
     return datasets.Dataset.from_list(load_texts(name, split), features=features)
+
+
+def _cut(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters, at the last whitespace before the limit if any."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:space] if space > max_chars // 2 else head
+
+
+def sample_texts(name: str, split: str = "test", *, max_docs: int = 0, max_chars: int = 0, max_doc_chars: int = 0,
+                 seed: int = 0) -> list[str]:
+    """Texts of a seeded random subset of a split's documents, for chapters that cannot afford a whole split.
+
+    Documents are visited in a random order fixed by ``seed`` (splits keep the source order, so the
+    first documents would all come from the same source files); each is cut to ``max_doc_chars``
+    characters at a word boundary; documents are taken until ``max_docs`` documents or ``max_chars``
+    characters in all (the document that crosses the limit is kept). A limit of 0 means none; with no
+    limits the whole split is returned in its own order. The subset does not depend on any tokenizer,
+    so every model of a run scores the same text.
+    """
+    import numpy as np
+
+    for label, v in (("max_docs", max_docs), ("max_chars", max_chars), ("max_doc_chars", max_doc_chars)):
+        if v < 0:
+            raise ValueError(f"{label} must be >= 0 (0 = no limit), got {v}")
+    texts = [r["text"] for r in load_texts(name, split)]
+    if not (max_docs or max_chars or max_doc_chars):
+        return texts
+    order = np.random.default_rng([seed, len(texts)]).permutation(len(texts)) if (max_docs or max_chars) else \
+        range(len(texts))
+    out: list[str] = []
+    total = 0
+    for i in order:
+        t = _cut(texts[int(i)], max_doc_chars) if max_doc_chars else texts[int(i)]
+        out.append(t)
+        total += len(t)
+        if (max_docs and len(out) >= max_docs) or (max_chars and total >= max_chars):
+            break
+    return out

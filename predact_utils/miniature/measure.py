@@ -135,7 +135,7 @@ def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
     card: dict[str, Any] = {
         "name": name, "role": kind, "size": size,
         "parent": {"sft": f"mini-{size}-base", "dpo": f"mini-{size}-sft", "rlhf": f"mini-{size}-sft"}[kind],
-        "method": {"sft": "trl SFTTrainer, assistant-only loss", "dpo": "trl DPOTrainer, beta 0.1",
+        "method": s.get("method") or {"sft": "trl SFTTrainer, assistant-only loss", "dpo": "trl DPOTrainer, beta 0.1",
                    "rlhf": "trl RLOOTrainer against mini-m-reward, KL beta 0.05"}[kind],
         "architecture": f"LlamaForCausalLM, {model.config.num_hidden_layers} layers, d={model.config.hidden_size}",
         "parameters": params,
