@@ -63,6 +63,12 @@ top_p = 0.9
 temperature = 1.0
 gold_docs = 20
 gold_tokens = 128
+plan_spans = "anchor"
+anchor_threshold = 0.5
+plan_min_tokens = 2
+mafft_options = "--retree 2 --maxiterate 0"
+mafft_timeout = 300
+mafft_overflow = 32
 plan_ngram = 4
 plan_min_share = 0.2
 plan_max_share = 0.8
@@ -82,8 +88,9 @@ from predact_utils.chat import encode_prompts
 from predact_utils.generations import prompt_generations, sampling_params
 from predact_utils.hidden import n_hidden_layers, resolve_layers
 from predact_utils.models import load_pair
+from predact_utils.msa import align_prompts, parse_options
 from predact_utils.params import COMMON, Param, validate_parameters
-from predact_utils.plan_probe import frequent_ngram_spans, plan_probe
+from predact_utils.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.probing import (
     gain_difference,
@@ -103,6 +110,9 @@ validate_parameters(globals(), {
     "n_prompts": Param(int, minimum=3), "n_samples": Param(int, minimum=1), "n_probe_samples": Param(int, minimum=1),
     "max_new_tokens": Param(int, minimum=1), "top_p": Param(float, minimum=0.0, maximum=1.0),
     "temperature": Param(float, minimum=0.0), "gold_docs": Param(int, minimum=1), "gold_tokens": Param(int, minimum=8),
+    "plan_spans": Param(str, choices=("anchor", "ngram")),
+    "anchor_threshold": Param(float, minimum=0.01, maximum=1.0), "plan_min_tokens": Param(int, minimum=1),
+    "mafft_options": Param(str), "mafft_timeout": Param(float, minimum=1.0), "mafft_overflow": Param(int, minimum=0),
     "plan_ngram": Param(int, minimum=1), "plan_min_share": Param(float, minimum=0.0, maximum=1.0),
     "plan_max_share": Param(float, minimum=0.0, maximum=1.0), "plan_max_spans": Param(int, minimum=1),
     "n_boot": Param(int, minimum=10),
@@ -313,15 +323,22 @@ table[["role", "source", "layer", "k", "n_positions", "acc", "acc_lo", "acc_hi",
 # contain: the ROC AUC per prompt, 0.5 for chance, compared with the same
 # score computed from the training prompts' average shares without the state.
 #
-# **Stand-in spans.** The targets here are not yet the anchor spans of the
-# multiple-sequence-alignment section but a stand-in that needs no alignment:
-# the token {glue:text}`pl_plan_n`-grams of a prompt present in
-# {glue:text}`pl_plan_min_share` to {glue:text}`pl_plan_max_share` of its
-# {glue:text}`pl_samples` generations (at most {glue:text}`pl_plan_max_spans`
-# per prompt, the most widespread first).
+# **Spans.** {glue:text}`pl_plan_targets` (at most
+# {glue:text}`pl_plan_max_spans` per prompt, the most widespread first; a span
+# that nearly every generation contains leaves nothing to foretell).
+# `plan_spans="ngram"` swaps in the token {glue:text}`pl_plan_n`-grams found in
+# the same share of generations, which needs no alignment.
 
 # %%
 glue("pl_plan_n", f"{plan_ngram}", display=False)
+glue("pl_plan_targets", (
+    f"The targets are the prompt's anchor spans of the anchor-span chapter: the MAFFT alignment of its "
+    f"{n_samples} generations (options `{mafft_options}`, shared with that chapter through the artifact cache), "
+    f"anchor columns at threshold {anchor_threshold:g}, spans of at least {plan_min_tokens} tokens that "
+    f"{plan_min_share:.0%} to {plan_max_share:.0%} of the generations contain verbatim"
+    if plan_spans == "anchor" else
+    f"The targets are the token {plan_ngram}-grams of the prompt present in {plan_min_share:.0%} to "
+    f"{plan_max_share:.0%} of its {n_samples} generations (no alignment)"), display=False)
 glue("pl_plan_min_share", f"{plan_min_share:.0%}", display=False)
 glue("pl_plan_max_share", f"{plan_max_share:.0%}", display=False)
 glue("pl_plan_max_spans", f"{plan_max_spans}", display=False)
@@ -329,12 +346,19 @@ plan_rows = []
 for lm in models:
     run = prompt_runs[lm.role]
     gens = [run.token_ids(i) for i in range(len(run.prompts))]
-    spans = [frequent_ngram_spans(g, n=plan_ngram, min_share=plan_min_share, max_share=plan_max_share,
-                                  max_spans=plan_max_spans) for g in gens]
+    if plan_spans == "anchor":
+        aligned = align_prompts(gens, parse_options(mafft_options), timeout=mafft_timeout, n_overflow=mafft_overflow)
+        spans = [anchor_plan_spans(a.columns, g, threshold=anchor_threshold, min_tokens=plan_min_tokens,
+                                   min_share=plan_min_share, max_share=plan_max_share, max_spans=plan_max_spans)
+                 for a, g in zip(aligned, gens, strict=True)]
+    else:
+        spans = [frequent_ngram_spans(g, n=plan_ngram, min_share=plan_min_share, max_share=plan_max_share,
+                                      max_spans=plan_max_spans) for g in gens]
     states = cached_hidden_states(lm, prompt_ids[lm.role], [curve], progress=False)
     after_prompt = np.stack([h[-1, 0].astype(np.float32) for h in states])
-    res = plan_probe(after_prompt, spans, gens, min_share=plan_min_share, n_boot=n_boot, seed=seed)
-    s = res.summary
+    # no span in any prompt (e.g. very diverse generations): nothing to probe, reported as such
+    s = plan_probe(after_prompt, spans, gens, min_share=plan_min_share, n_boot=n_boot, seed=seed).summary \
+        if any(spans) else {"prompts": 0.0}
     plan_rows.append({"role": lm.role, "model": lm.name, "prompts with spans": sum(bool(x) for x in spans),
                       "spans per prompt": float(np.mean([len(x) for x in spans])),
                       "prompts scored": int(s["prompts"]), "AUC probe": s.get("auc_probe", np.nan),

@@ -42,11 +42,11 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pairs = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
+pairs = "mini-m-rlhf;mini-s-dpo"
 smoke_pairs = "mini-s-dpo"
-grid_step = 0.1
+grid_step = 0.25
 n_prompts = 20
-n_samples = 20
+n_samples = 10
 max_new_tokens = 128
 top_p = 0.9
 temperature = 1.0

@@ -45,12 +45,38 @@ def span_containment(generations: Sequence[Sequence[int]], spans: Sequence[tuple
     return out
 
 
+def anchor_plan_spans(columns: np.ndarray, generations: Sequence[Sequence[int]], *, threshold: float = 0.5,
+                      min_tokens: int = 2, min_share: float = 0.2, max_share: float = 0.8,
+                      max_spans: int = 20) -> list[tuple[int, ...]]:
+    """Plan targets from the anchor-span section: a prompt's anchor spans in its generations' alignment.
+
+    ``columns`` is the prompt's alignment (``[generations, columns]`` token ids, ``GAP`` for gaps,
+    rows in the order of ``generations``). The anchor spans at ``threshold`` with at least
+    ``min_tokens`` tokens are kept when the share of generations that contain the span's tokens
+    verbatim (contiguously) lies in ``min_share``..``max_share``: a span that every generation
+    contains leaves nothing to foretell. The most widespread first (ties by token ids), at most
+    ``max_spans``.
+    """
+    from predact_utils.anchors import anchor_spans
+
+    if len(columns) != len(generations):
+        raise ValueError(f"the alignment has {len(columns)} rows for {len(generations)} generations; "
+                         "align exactly the generations given, in the same order")
+    cands = sorted({sp.tokens for sp in anchor_spans(np.asarray(columns), threshold) if sp.length >= min_tokens})
+    if not cands:
+        return []
+    share = span_containment(generations, cands).mean(0)
+    keep = [(float(sh), t) for sh, t in zip(share, cands, strict=True) if min_share <= sh <= max_share]
+    keep.sort(key=lambda st: (-st[0], st[1]))
+    return [t for _, t in keep[:max_spans]]
+
+
 def frequent_ngram_spans(generations: Sequence[Sequence[int]], *, n: int = 4, min_share: float = 0.2,
                          max_share: float = 0.8, max_spans: int = 20) -> list[tuple[int, ...]]:
-    """Stand-in plan targets: the ``n``-grams present in ``min_share``..``max_share`` of the generations.
+    """Alignment-free plan targets: the ``n``-grams present in ``min_share``..``max_share`` of the generations.
 
-    The most widespread first (ties by token ids), at most ``max_spans``. The book's anchor spans
-    from multiple sequence alignment can replace them in :func:`plan_probe` unchanged.
+    The most widespread first (ties by token ids), at most ``max_spans``. The book uses the anchor
+    spans of :func:`anchor_plan_spans` by default (``plan_spans="anchor"``); these need no MAFFT.
     """
     counts = ngram_document_counts(generations, n)
     G = max(len(generations), 1)

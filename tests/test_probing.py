@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from predact_utils.plan_probe import frequent_ngram_spans, plan_probe, span_containment
+from predact_utils.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe, span_containment
 from predact_utils.probing import (
     BigramBaseline,
     LabelSpace,
@@ -108,6 +108,19 @@ def test_span_containment_and_frequent_ngrams():
     assert c.tolist() == [[True, False, True], [True, False, True], [False, True, False], [False, False, False]]
     spans = frequent_ngram_spans(gens, n=3, min_share=0.5, max_share=0.8)
     assert spans == [(1, 2, 3), (2, 3, 4)]
+
+
+def test_anchor_plan_spans_on_a_hand_aligned_case():
+    """Four generations aligned without gaps; column 3 disagrees everywhere, so it splits two anchor spans."""
+    gens = [[1, 2, 3, 4, 5, 6], [1, 2, 3, 9, 5, 6], [1, 2, 3, 8, 7, 7], [7, 8, 3, 10, 5, 6]]
+    cols = np.array(gens)
+    # (1, 2, 3) in g0, g1, g2; (5, 6) in g0, g1, g3: both in 3 of 4 generations
+    assert anchor_plan_spans(cols, gens, threshold=0.5, min_share=0.2, max_share=0.8) == [(1, 2, 3), (5, 6)]
+    assert anchor_plan_spans(cols, gens, threshold=0.5, min_tokens=3) == [(1, 2, 3)]
+    assert anchor_plan_spans(cols, gens, max_share=0.7) == []  # present in too many generations to foretell
+    assert anchor_plan_spans(cols, gens, max_spans=1) == [(1, 2, 3)]
+    with pytest.raises(ValueError, match="3 generations"):
+        anchor_plan_spans(cols, gens[:3])
 
 
 def test_plan_probe_finds_planted_plan():
