@@ -79,16 +79,27 @@ def _stats_cpu(x: np.ndarray, top: np.ndarray, t_x: np.ndarray | None,
     """NumPy passes over a [N, V] float32 array (its comparisons and reductions are SIMD on CPU, several
     times faster than torch's boolean reductions there)."""
     m = top[:, :1]
-    e = np.exp(x - m)
-    s = e.sum(-1, keepdims=True, dtype=np.float64).astype(np.float32)
+    e = np.subtract(x, m)
+    np.exp(e, out=e)
+    s = e.sum(-1, keepdims=True)
     log_z = m + np.log(s)
-    finite = x if np.isfinite(x).all() else np.where(np.isneginf(x), np.float32(0), x)  # 0 * -inf is NaN
-    entropy = (log_z - np.einsum("ij,ij->i", e, finite)[:, None] / s)[:, 0]
+    dot = np.einsum("ij,ij->i", e, x)
+    bad = np.isnan(dot)  # 0 * -inf where a token has probability 0: those terms are 0
+    if bad.any():
+        xb = x[bad]
+        dot[bad] = np.einsum("ij,ij->i", e[bad], np.where(np.isneginf(xb), np.float32(0), xb))
+    entropy = (log_z - dot[:, None] / s)[:, 0]
     topk_mass = np.cumsum(np.exp(top - m), axis=-1) / s
     cut = log_t[None, :] + log_z  # [N, T]
     above = np.stack([(x > cut[:, j : j + 1]).sum(-1) for j in range(cut.shape[1])], axis=-1)
-    rank = (x > t_x).sum(-1) + 1 if t_x is not None else np.zeros(len(x), np.int64)
-    t_lp = (t_x - log_z)[:, 0] if t_x is not None else None
+    rank, t_lp = np.zeros(len(x), np.int64), None
+    if t_x is not None:
+        # a target at least as probable as the K-th token: every token above it is among the top K
+        rank = (top > t_x).sum(-1) + 1
+        out = t_x[:, 0] < top[:, -1]
+        if out.any():
+            rank[out] = (x[out] > t_x[out]).sum(-1) + 1
+        t_lp = (t_x - log_z)[:, 0]
     return topk_mass, above, entropy, rank, t_lp
 
 
