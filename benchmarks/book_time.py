@@ -6,7 +6,9 @@
 
 A cold build uses an empty artifact cache (``PREDACT_CACHE`` pointed at a fresh folder under the
 output), so every generation, score and fine-tuning run is timed; the table comes from the
-``timings.json`` that :func:`predact_utils.bookbuild.build` writes.
+``timings.json`` that :func:`predact_utils.bookbuild.build` writes. Below it, the slowest cells
+of the executed notebooks (papermill records each cell's duration in its metadata): the profile
+that says which step of a chapter to make cheaper.
 """
 
 from __future__ import annotations
@@ -36,6 +38,31 @@ def table(record: dict) -> str:
     return "\n".join(rows)
 
 
+def slowest_cells(build_dir: Path, n: int = 10) -> list[tuple[str, int, float, str]]:
+    """``(notebook, code cell number, seconds, first code line)`` of the ``n`` slowest cells of a build."""
+    rows = []
+    for nb_path in sorted((build_dir / "src" / "notebooks").glob("*.ipynb")):
+        cells = [c for c in json.loads(nb_path.read_text())["cells"] if c["cell_type"] == "code"]
+        for i, c in enumerate(cells, start=1):
+            sec = c.get("metadata", {}).get("papermill", {}).get("duration")
+            if sec is None:
+                continue
+            src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            first = next((ln.strip() for ln in src.splitlines() if ln.strip() and not ln.lstrip().startswith("#")),
+                         "")
+            rows.append((nb_path.stem, i, float(sec), first))
+    return sorted(rows, key=lambda r: -r[2])[:n]
+
+
+def cells_table(rows: list[tuple[str, int, float, str]]) -> str:
+    """Markdown table of :func:`slowest_cells`."""
+    out = ["| notebook | code cell | seconds | starts with |", "|---|---:|---:|---|"]
+    for name, i, sec, first in rows:
+        first = first if len(first) <= 70 else first[:67] + "..."
+        out.append(f"| `{name}` | {i} | {sec:.0f} | `{first.replace('|', '/')}` |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", default="full", choices=sorted(GOALS))
@@ -52,11 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[book_time] cold build took {time.time() - t0:.0f} s")
         record_path = out / "timings.json"
     else:
+        out = args.existing
         record_path = args.existing / "timings.json"
     if not record_path.is_file():
         raise SystemExit(f"{record_path} not found: build the book first (make book) or run without --from")
     record = json.loads(record_path.read_text())
     print(table(record))
+    cells = slowest_cells(out)
+    if cells:
+        print("\nSlowest cells:\n" + cells_table(cells))
     goal = GOALS.get(record["scale"])
     if goal and record.get("complete", True):
         print(f"\nwhole build / goal ({record['scale']}, {goal // 60} min on {record.get('cpu_count')} CPUs): "

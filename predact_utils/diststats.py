@@ -23,6 +23,7 @@ than a plain ``log_softmax`` loop), so the scorer needs no separate
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,17 @@ class DistStats:
         """Rows ``index`` (e.g. one document's positions)."""
         return DistStats(self.topk_mass[index], self.n_above[index], self.entropy[index], self.rank[index],
                          self.thresholds)
+
+
+_MIN_ROWS_PER_THREAD = 128
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide thread pool for the CPU statistics (created once per size)."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="diststats")
+    return _POOLS[workers]
 
 
 def _stats_cpu(x: np.ndarray, top: np.ndarray, t_x: np.ndarray | None,
@@ -137,14 +149,26 @@ def stats_from_logits(
         raise ValueError(f"logits must be [positions, vocab], got shape {tuple(x.shape)}")
     n, v = x.shape
     k = min(cfg.top_k, v)
-    top = torch.topk(x, k, dim=-1, sorted=True).values  # [N, k] descending
     t_x = x.gather(-1, targets.to(x.device).long().view(-1, 1)) if targets is not None else None
     if x.device.type == "cpu":
-        parts = _stats_cpu(x.contiguous().numpy(), top.numpy(), None if t_x is None else t_x.numpy(),
-                           np.log(np.asarray(cfg.thresholds, dtype=np.float32)))
+        log_t = np.log(np.asarray(cfg.thresholds, dtype=np.float32))
+        xn, txn = x.contiguous().numpy(), None if t_x is None else t_x.numpy()
+
+        def rows(sl: slice) -> tuple[np.ndarray, ...]:
+            top = torch.topk(x[sl], k, dim=-1, sorted=True).values.numpy()  # [rows, k] descending
+            return _stats_cpu(xn[sl], top, None if txn is None else txn[sl], log_t)
+
+        workers = min(torch.get_num_threads(), n // _MIN_ROWS_PER_THREAD)
+        if workers <= 1:
+            parts = rows(slice(0, n))
+        else:  # NumPy's passes run single-threaded but release the GIL: split the rows over threads
+            bounds = np.linspace(0, n, workers + 1).astype(int)
+            done = list(_pool(workers).map(rows, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]))
+            parts = tuple(None if done[0][i] is None else np.concatenate([d[i] for d in done]) for i in range(5))
         topk_mass, above, entropy, rank, t_lp = parts
         target_lp = None if t_lp is None else torch.from_numpy(np.ascontiguousarray(t_lp))
     else:
+        top = torch.topk(x, k, dim=-1, sorted=True).values  # [N, k] descending
         log_t = torch.log(torch.tensor(cfg.thresholds, dtype=x.dtype, device=x.device))
         tparts = _stats_torch(x, top, t_x, log_t)
         topk_mass, above, entropy, rank = (p.cpu().numpy() for p in tparts[:4])

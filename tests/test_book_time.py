@@ -20,3 +20,20 @@ def test_timings_record_and_table(tmp_path, capsys):
     assert "whole build / goal (smoke, 15 min" in capsys.readouterr().out  # 55 s / 900 s
     write_timings(path, "full", {"02_world": 30.0}, 31.0, complete=False)
     assert "build interrupted" in table(json.loads(path.read_text()))
+
+
+def test_slowest_cells_come_from_papermill_durations(tmp_path):
+    from benchmarks.book_time import cells_table, slowest_cells
+
+    nbdir = tmp_path / "src" / "notebooks"
+    nbdir.mkdir(parents=True)
+    def cell(src, sec):
+        return {"cell_type": "code", "source": src, "metadata": {"papermill": {"duration": sec}}, "outputs": []}
+    nb = {"cells": [{"cell_type": "markdown", "source": "# x", "metadata": {}},
+                    cell("# comment\nscores = score_all()\n", 40.0), cell(["x = 1\n"], 0.5),
+                    {"cell_type": "code", "source": "y = 2", "metadata": {}, "outputs": []}]}
+    (nbdir / "02_world.ipynb").write_text(json.dumps(nb))
+    (nbdir / "03_collapse.ipynb").write_text(json.dumps({"cells": [cell("run = sample()", 12.0)]}))
+    rows = slowest_cells(tmp_path, n=2)
+    assert rows == [("02_world", 1, 40.0, "scores = score_all()"), ("03_collapse", 1, 12.0, "run = sample()")]
+    assert "| `02_world` | 1 | 40 | `scores = score_all()` |" in cells_table(rows)

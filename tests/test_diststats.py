@@ -70,3 +70,23 @@ def test_accelerator_path_matches_the_cpu_path() -> None:
     for u, w in zip(a, b, strict=True):
         np.testing.assert_allclose(np.asarray(u, np.float64), w.numpy().astype(np.float64), rtol=1e-5, atol=1e-6)
     assert np.isfinite(a[2]).all()  # entropy stays finite with -inf logits
+
+
+def test_rows_split_over_threads_give_the_same_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On CPU the rows are split over the torch threads; the split must not change a number."""
+    import predact_utils.diststats as ds
+
+    x = torch.randn(700, 257, generator=torch.Generator().manual_seed(2)) * 3
+    t = torch.arange(700) % 257
+    cfg = DistStatsConfig(top_k=8, thresholds=(1e-8, 1e-3))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        lp_split, split = ds.stats_from_logits(x, t, cfg)
+        monkeypatch.setattr(ds, "_MIN_ROWS_PER_THREAD", 10**9)
+        lp_one, one = ds.stats_from_logits(x, t, cfg)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(lp_split, lp_one)
+    for name in ("topk_mass", "n_above", "entropy", "rank"):
+        np.testing.assert_array_equal(getattr(split, name), getattr(one, name))
