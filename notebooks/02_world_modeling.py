@@ -40,6 +40,7 @@
 scale = "full"
 seed = 0
 pairs = "mini-s-sft;mini-s-dpo;mini-m-sft;mini-m-dpo;mini-m-rlhf"
+corpus_names = ""
 max_docs = 0
 max_corpus_chars = 100000
 max_doc_chars = 4000
@@ -59,17 +60,17 @@ import predact_utils.corpora as corpora
 from predact_utils import claims, seed_everything
 from predact_utils.finetune import FinetuneBudget, finetuned_test_scores
 from predact_utils.models import load_model
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import available_pairs
+from predact_utils.registry import available_pairs, pair_entries
 from predact_utils.worldmodel import DocScores, document_scores, pair_table, summary_by_category
 from predact_utils.worldmodel_plots import before_after_figure, delta_figure, delta_plotly
 
 validate_parameters(globals(), {
-    **COMMON, "pairs": Param(str),
+    **COMMON, "pairs": PAIRS, "corpus_names": Param((str, list)),
     "max_docs": Param(int, minimum=0), "max_corpus_chars": Param(int, minimum=0),
     "max_doc_chars": Param(int, minimum=0), "window": Param(int, minimum=16), "stride": Param(int, minimum=1),
-    "finetune_pairs": Param(str), "finetune_steps": Param(int, minimum=1), "finetune_lr": Param(float, minimum=0.0),
+    "finetune_pairs": PAIRS, "finetune_steps": Param(int, minimum=1), "finetune_lr": Param(float, minimum=0.0),
     "finetune_batch": Param(int, minimum=1), "finetune_block": Param(int, minimum=8),
     "finetune_test_docs": Param(int, minimum=1),
 })
@@ -84,7 +85,7 @@ budget = FinetuneBudget(steps=2 if smoke else finetune_steps, block=finetune_blo
 available, skipped = available_pairs(pairs)
 if smoke:
     available = available[:1]
-eval_corpora = corpora.names(role="eval")
+eval_corpora = corpora.select_eval(corpus_names, smoke=smoke)
 glue("wm_pairs", ", ".join(s.name for s in available), display=False)
 glue("wm_skipped", ", ".join(skipped) if skipped else "none", display=False)
 glue("wm_corpora", f"{len(eval_corpora)}", display=False)
@@ -166,7 +167,7 @@ glue("wm_budget", f"{budget.steps} steps of {budget.batch} x {budget.block} toke
      f"{budget.lr:g}, cosine schedule", display=False)
 ft_docs = 2 if smoke else finetune_test_docs
 glue("wm_ft_docs", f"{ft_docs}", display=False)
-ft_pairs = [s for s in available if s.name in finetune_pairs.split(";")] or available[:1]
+ft_pairs = [s for s in available if s.name in pair_entries(finetune_pairs)] or available[:1]
 glue("wm_ft_pairs", ", ".join(s.name for s in ft_pairs), display=False)
 ft_models = {i: loaded[i] for s in ft_pairs for i in (s.base_location(), s.aligned_location())}
 ft_scores: dict[tuple[str, str], DocScores] = {}

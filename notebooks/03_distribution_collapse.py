@@ -101,12 +101,12 @@ from predact_utils.collapse_plots import (
 from predact_utils.diststats import DistStatsConfig
 from predact_utils.generations import prefix_generations, prompt_generations, sampling_params
 from predact_utils.models import load_model
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.registry import available_pairs
 
 validate_parameters(globals(), {
-    **COMMON, "pairs": Param(str), "smoke_pairs": Param(str),
+    **COMMON, "pairs": PAIRS, "smoke_pairs": PAIRS,
     "n_prompts": Param(int, minimum=0), "n_samples": Param(int, minimum=1),
     "max_new_tokens": Param(int, minimum=1), "top_p": Param(float, minimum=0.0, maximum=1.0),
     "temperature": Param(float, minimum=0.0), "stats_samples": Param(int, minimum=1),

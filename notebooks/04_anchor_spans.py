@@ -97,12 +97,12 @@ from predact_utils.generations import prompt_generations, prompt_index, sampling
 from predact_utils.models import load_pair
 from predact_utils.msa import align_prompts, mafft_version, parse_options
 from predact_utils.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style, show_plotly
 from predact_utils.registry import first_available_pair, not_built_note
 
 validate_parameters(globals(), {
-    **COMMON, "pair": Param(str), "smoke_pair": Param(str),
+    **COMMON, "pair": PAIRS, "smoke_pair": PAIRS,
     "n_prompts": Param(int, minimum=0), "n_samples": Param(int, minimum=2), "max_new_tokens": Param(int, minimum=1),
     "top_p": Param(float, minimum=0.0, maximum=1.0), "temperature": Param(float, minimum=0.0),
     "max_n": Param(int, minimum=1), "shared_min_share": Param(float, minimum=0.0, maximum=1.0),

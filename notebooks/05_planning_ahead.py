@@ -89,7 +89,7 @@ from predact_utils.generations import prompt_generations, sampling_params
 from predact_utils.hidden import n_hidden_layers, resolve_layers
 from predact_utils.models import load_pair
 from predact_utils.msa import align_prompts, parse_options
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.probing import (
@@ -103,7 +103,7 @@ from predact_utils.registry import first_available_pair, not_built_note
 from predact_utils.scoring import encode_documents
 
 validate_parameters(globals(), {
-    **COMMON, "pair": Param(str), "smoke_pair": Param(str), "layers": Param(str), "offsets": Param(str),
+    **COMMON, "pair": PAIRS, "smoke_pair": PAIRS, "layers": Param(str), "offsets": Param(str),
     "curve_layer": Param(int), "probe_top_n": Param(int, minimum=1), "probe_l2": Param(float, minimum=0.0),
     "probe_max_iter": Param(int, minimum=1), "max_train_positions": Param(int, minimum=100),
     "test_fraction": Param(float, minimum=0.01, maximum=0.9), "split_by": Param(str, choices=("prompt", "sequence")),

@@ -72,13 +72,13 @@ from predact_utils.frontier_measure import (
 from predact_utils.frontier_plots import frontier_figure, frontier_plotly, mark_pareto
 from predact_utils.generations import sampling_params, select_prompts
 from predact_utils.models import load_pair
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
 from predact_utils.registry import available_pairs
 from predact_utils.reward import load_reward_model
 
 validate_parameters(globals(), {
-    **COMMON, "pairs": Param(str), "smoke_pairs": Param(str), "grid_step": Param(float, minimum=0.01, maximum=1.0),
+    **COMMON, "pairs": PAIRS, "smoke_pairs": PAIRS, "grid_step": Param(float, minimum=0.01, maximum=1.0),
     "n_prompts": Param(int, minimum=1), "n_samples": Param(int, minimum=1), "max_new_tokens": Param(int, minimum=1),
     "top_p": Param(float, minimum=0.0, maximum=1.0), "temperature": Param(float, minimum=0.0),
     "gold_docs": Param(int, minimum=1), "gold_tokens": Param(int, minimum=8), "ngram": Param(int, minimum=1),

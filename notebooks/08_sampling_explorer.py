@@ -75,12 +75,12 @@ from predact_utils.explorer import (
 from predact_utils.generations import select_prompts
 from predact_utils.models import load_pair
 from predact_utils.msa import mafft_version, parse_options
-from predact_utils.params import COMMON, Param, validate_parameters
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style
 from predact_utils.registry import first_available_pair, not_built_note
 
 validate_parameters(globals(), {
-    **COMMON, "pair": Param(str), "smoke_pair": Param(str), "prompt_ids": Param(str),
+    **COMMON, "pair": PAIRS, "smoke_pair": PAIRS, "prompt_ids": Param(str),
     "n_samples": Param(int, minimum=2), "max_new_tokens": Param(int, minimum=1),
     "temperatures": Param(str), "top_ps": Param(str),
     "initial_temperature": Param(float, minimum=0.0), "initial_top_p": Param(float, minimum=0.0, maximum=1.0),

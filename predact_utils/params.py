@@ -105,3 +105,6 @@ COMMON: dict[str, Param] = {
     "scale": Param(str, choices=SCALES),
     "seed": Param(int, minimum=0),
 }
+
+#: A pair list: a ``";"``-separated string of names (or ``base,aligned`` ids), or a YAML list of them.
+PAIRS = Param((str, list))

@@ -160,10 +160,19 @@ def resolve_pair(pair: str | Sequence[str] | PairSpec, path: str | Path | None =
     return PairSpec(name=f"{Path(base).name}+{Path(aligned).name}", base=base, aligned=aligned)
 
 
-def available_pairs(pairs: str, path: str | Path | None = None) -> tuple[list[PairSpec], list[str]]:
-    """The pairs of a ``";"``-separated list (names, or ``"base,aligned"`` ids/paths) that can run here, and the
-    names of the miniature pairs left out because they are not built yet. Raises when none can run."""
-    specs = [resolve_pair(p.strip(), path) for p in pairs.split(";") if p.strip()]
+def pair_entries(pairs: str | Sequence[str]) -> list[str]:
+    """The entries of a pair list: a ``";"``-separated string, or a list (e.g. papermill ``-y 'pairs: [a, b]'``)."""
+    if isinstance(pairs, str):
+        return [p.strip() for p in pairs.split(";") if p.strip()]
+    if isinstance(pairs, Sequence) and all(isinstance(p, str) for p in pairs):
+        return [p.strip() for p in pairs if p.strip()]
+    raise RegistryError(f"pairs must be a ';'-separated string or a list of names, got {pairs!r}")
+
+
+def available_pairs(pairs: str | Sequence[str], path: str | Path | None = None) -> tuple[list[PairSpec], list[str]]:
+    """The pairs of a ``";"``-separated list or a list (names, or ``"base,aligned"`` ids/paths) that can run here,
+    and the names of the miniature pairs left out because they are not built yet. Raises when none can run."""
+    specs = [resolve_pair(p, path) for p in pair_entries(pairs)]
     if not specs:
         raise RegistryError(f"no pair given in {pairs!r}; name one, e.g. {default_pair_name(path)!r}")
     available = [s for s in specs if not s.local or s.is_available_locally()]
@@ -173,7 +182,7 @@ def available_pairs(pairs: str, path: str | Path | None = None) -> tuple[list[Pa
     return available, [s.name for s in specs if s not in available]
 
 
-def first_available_pair(pairs: str, path: str | Path | None = None) -> tuple[PairSpec, list[str]]:
+def first_available_pair(pairs: str | Sequence[str], path: str | Path | None = None) -> tuple[PairSpec, list[str]]:
     """The first pair of a ``";"``-separated preference list that can run here, and the names of the listed
     miniature pairs that are not built yet (a single unbuilt name is refused, saying how to build it)."""
     available, skipped = available_pairs(pairs, path)

@@ -138,3 +138,14 @@ def test_sample_texts_limits_cuts_and_seeds(monkeypatch, tmp_path):
     assert sum(map(len, c.sample_texts("x", max_chars=200, max_doc_chars=50))) >= 200
     with pytest.raises(ValueError, match="max_chars must be >= 0"):
         c.sample_texts("x", max_chars=-1)
+
+
+def test_select_eval_corpora():
+    import predact_utils.corpora as c
+
+    assert c.select_eval() == c.names(role="eval") and len(c.select_eval()) == 9
+    smoke = c.select_eval(smoke=True)
+    assert len(smoke) == 2 and len({c.category_of(x) for x in smoke}) == 2
+    assert c.select_eval("kjv_bible; gcide") == ["kjv_bible", "gcide"] == c.select_eval(["kjv_bible", "gcide"])
+    with pytest.raises(ValueError, match="unknown evaluation corpus.*choose from"):
+        c.select_eval("kjv")

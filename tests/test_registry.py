@@ -73,6 +73,10 @@ def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
         available_pairs("mini-m-rlhf")
     with pytest.raises(RegistryError, match="no pair given"):
         available_pairs(" ; ")
+    listed, _ = available_pairs(["mini-s-dpo", "mini-m-rlhf"])  # a YAML list, e.g. papermill -y 'pairs: [...]'
+    assert [s.name for s in listed] == ["mini-s-dpo"]
+    with pytest.raises(RegistryError, match="';'-separated string or a list"):
+        available_pairs(["mini-s-dpo", 3])
 
 
 def test_first_available_pair_follows_the_preference_order(tmp_path, monkeypatch):

@@ -21,12 +21,27 @@ from predact_utils.corpora.manifest import corpora_dir, load_manifest
 from predact_utils.corpora.registry import CATEGORIES, SPECS, spec
 from predact_utils.corpora.splits import SPLITS
 
-__all__ = ["load", "load_texts", "sample_texts", "names", "categories", "category_of", "split_path", "load_manifest", "SPLITS"]
+__all__ = ["load", "load_texts", "sample_texts", "select_eval", "names", "categories", "category_of", "split_path", "load_manifest", "SPLITS"]
 
 
 def names(role: str | None = None, category: str | None = None) -> list[str]:
     """Corpus names, optionally only one ``role`` (``eval``/``prefix``/``train``) or ``category``."""
     return [s.name for s in SPECS if (role is None or s.role == role) and (category is None or s.category == category)]
+
+
+def select_eval(chosen: str | list[str] = "", smoke: bool = False) -> list[str]:
+    """Evaluation corpora a chapter runs on: ``chosen`` (``";"``-separated or a list; empty = all 9, in
+    registry order), or at smoke scale the first corpus of each of the first two categories."""
+    every = names(role="eval")
+    picked = [c.strip() for c in (chosen.split(";") if isinstance(chosen, str) else chosen) if c.strip()]
+    unknown = [c for c in picked if c not in every]
+    if unknown:
+        raise ValueError(f"unknown evaluation corpus {unknown}; choose from {every}")
+    if picked:
+        return picked
+    if smoke:
+        return [names(role="eval", category=cat)[0] for cat in categories() if names(role="eval", category=cat)][:2]
+    return every
 
 
 def categories() -> tuple[str, ...]:
