@@ -42,15 +42,15 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pairs = "mini-m-rlhf;mini-s-dpo"
+pairs = "mini-m-rlhf;mini-m-dpo"
 smoke_pairs = "mini-s-dpo"
-grid_step = 0.25
+grid_step = 0.1
 n_prompts = 20
-n_samples = 10
+n_samples = 5
 max_new_tokens = 128
 top_p = 0.9
 temperature = 1.0
-gold_docs = 8
+gold_docs = 4
 gold_tokens = 256
 ngram = 10
 reward_per_prompt = 2
@@ -113,13 +113,20 @@ records = []
 for spec in available:
     pair = load_pair(spec)
     reward = load_reward_model(spec.reward_location()) if spec.reward else None
+    ends: dict[float, dict] = {}
     for path, make in (("interp", interpolated_model), ("mix", mixture_model)):
         for a in grid:
-            point = make(pair.base, pair.aligned, a)
             rec = {"pair": spec.name, "path": path, "a": a}
-            rec.update(world_modeling(point, gold))
-            rec.update(agent_behaviour(point, params, rows, ngram=ngram, reward=reward,
-                                       reward_per_prompt=reward_per_prompt))
+            if a in ends:  # both paths start at the Base model and end at the aligned one (tested): measure once
+                rec.update(ends[a])
+            else:
+                point = make(pair.base, pair.aligned, a)
+                m = world_modeling(point, gold)
+                m.update(agent_behaviour(point, params, rows, ngram=ngram, reward=reward,
+                                         reward_per_prompt=reward_per_prompt))
+                rec.update(m)
+                if a in (0.0, 1.0):
+                    ends[a] = m
             records.append(rec)
 table = with_costs(pd.DataFrame(records))
 measures = [m for m in AGENT_MEASURES if m in table and table[m].notna().any()]

@@ -58,7 +58,15 @@ class LoadedModel:
 
     @property
     def cache_id(self) -> str:
-        """What identifies these weights in the artifact cache: name and fingerprint."""
+        """What identifies these weights in the artifact cache.
+
+        A local checkpoint is identified by the content hash of its files alone, so the same weights
+        share cache entries whether they were loaded by registry name, by path, or from another
+        clone (the anchor-span chapter reuses the collapse chapter's generations this way); a hub
+        snapshot by its name and commit.
+        """
+        if self.fingerprint.startswith("sha256:"):
+            return self.fingerprint
         return f"{self.name}@{self.fingerprint}"
 
 

@@ -55,6 +55,15 @@ def test_hub_id_in_local_cache_loads_offline(tiny_pair_dir, isolated_paths, no_n
     assert lm.fingerprint == "rev:0123abcd" and lm.cache_id == "someone/tiny@rev:0123abcd"
 
 
+def test_same_weights_share_a_cache_id_wherever_they_are_loaded_from(tiny_pair_dir, tmp_path, no_network):
+    """Cache keys follow the content: a copy of a checkpoint under another name and path hits the same entries."""
+    copy = tmp_path / "elsewhere" / "renamed-base"
+    shutil.copytree(tiny_pair_dir / "tiny-base", copy)
+    a, b = models.load_model(str(tiny_pair_dir / "tiny-base")), models.load_model(str(copy))
+    assert a.name != b.name and a.cache_id == b.cache_id == a.fingerprint
+    assert models.load_model(str(tiny_pair_dir / "tiny-rlhf")).cache_id != a.cache_id
+
+
 def test_load_pair_from_folders(tiny_pair_dir, isolated_paths, no_network):
     pair = load_pair(f"{tiny_pair_dir / 'tiny-base'},{tiny_pair_dir / 'tiny-rlhf'}")
     assert pair.base.role == "base" and pair.aligned.role == "aligned"
