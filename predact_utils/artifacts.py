@@ -31,17 +31,22 @@ def cached_generations(
     *,
     role: str | None = None,
     cache: ArtifactCache | None = None,
-    prompts_per_chunk: int = 4,
+    rows_per_chunk: int = 400,
     batch_size: int = 128,
     progress: bool = True,
 ) -> list[list[Generation]]:
-    """``params.n`` generations per prompt; the prompt is formatted for ``role`` (default: the model's role)."""
+    """``params.n`` generations per prompt; the prompt is formatted for ``role`` (default: the model's role).
+
+    Work is saved in chunks of whole prompts holding about ``rows_per_chunk`` sequences (4 prompts at
+    100 samples each; a whole prefix set at 2 samples), so few samples per prompt still fill the
+    sampler's batches of ``batch_size`` rows.
+    """
     role = role or lm.role
     ids = encode_prompts(lm.tokenizer, prompts, role)
     cache = cache or ArtifactCache()
     inputs = {"model": lm.cache_id, "prompt_ids": stable_hash(ids), "role": role, "params": params.as_dict(),
               "code": CODE_VERSION}
-    pieces = chunked(list(range(len(ids))), prompts_per_chunk)
+    pieces = chunked(list(range(len(ids))), max(1, rows_per_chunk // params.n))
 
     def run(i: int) -> list[list[Generation]]:
         sub = [ids[j] for j in pieces[i]]

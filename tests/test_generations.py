@@ -76,3 +76,20 @@ def test_prefix_generations_continue_raw_text(tiny_pair_dir, tmp_path, monkeypat
     raw = encode_prompts(lm.tokenizer, [r["prefix"] for r in run.prompts], "base")
     direct = generate(lm.model, lm.tokenizer, raw, run.params, progress=False)
     assert [g.token_ids for per in direct for g in per] == run.all_token_ids()
+
+
+def test_chunks_hold_whole_prompts_of_about_rows_per_chunk_samples(tiny_pair_dir, tmp_path):
+    """Few samples per prompt: many prompts per saved chunk; the samples do not depend on the chunking."""
+    import json
+
+    from predact_utils.artifacts import cached_generations
+
+    lm = load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned")
+    params = sampling_params(n=2, max_new_tokens=4, seed=3)
+    texts = [f"prompt number {i}" for i in range(10)]
+    small = cached_generations(lm, texts, params, cache=ArtifactCache(tmp_path / "a"), rows_per_chunk=8,
+                               progress=False)
+    whole = cached_generations(lm, texts, params, cache=ArtifactCache(tmp_path / "b"), progress=False)
+    meta = {d: json.loads(next((tmp_path / d).rglob("meta.json")).read_text()) for d in ("a", "b")}
+    assert meta["a"]["n_chunks"] == 3 and meta["b"]["n_chunks"] == 1  # 4 + 4 + 2 prompts; all 10 in one
+    assert [[g.token_ids for g in per] for per in small] == [[g.token_ids for g in per] for per in whole]

@@ -27,7 +27,7 @@ if sys.argv[4] == "slow":  # make each chunk take a while, so the test can kill 
 lm = load_model(sys.argv[1], role="aligned")
 prompts = [f"question {i} about the weather" for i in range(6)]
 gens = artifacts.cached_generations(lm, prompts, SamplingParams(n=4, max_new_tokens=24, seed=5),
-                                    cache=ArtifactCache(sys.argv[2]), prompts_per_chunk=1, progress=False)
+                                    cache=ArtifactCache(sys.argv[2]), rows_per_chunk=4, progress=False)
 with open(sys.argv[3], "w") as fh:  # a canonical serialisation, to compare runs byte for byte
     json.dump([[[g.token_ids, g.text, g.stop_reason] for g in per] for per in gens], fh, sort_keys=True)
 """
