@@ -367,22 +367,20 @@ for lm in models:
                       "AUC gain lo": s.get("auc_gain_lo", np.nan), "AUC gain hi": s.get("auc_gain_hi", np.nan)})
 plan = pd.DataFrame(plan_rows)
 for r in plan_rows:
-    glue(f"pl_plan_{r['role']}_auc", f"{r['AUC probe']:.3f} [{r['AUC probe lo']:.3f}, {r['AUC probe hi']:.3f}]",
-         display=False)
-    glue(f"pl_plan_{r['role']}_prior", f"{r['AUC no state']:.3f}", display=False)
-    glue(f"pl_plan_{r['role']}_spans", f"{r['spans per prompt']:.1f}", display=False)
+    glue(f"pl_plan_{r['role']}_result", (
+        f"a mean AUC of {r['AUC probe']:.3f} [{r['AUC probe lo']:.3f}, {r['AUC probe hi']:.3f}] "
+        f"({r['AUC no state']:.3f} without the state; {r['spans per prompt']:.1f} spans per prompt)"
+        if np.isfinite(r["AUC probe"]) else
+        f"no measurable AUC ({r['spans per prompt']:.1f} spans per prompt: no held-out prompt has both spans "
+        "of its own and spans of other prompts that none of its generations contain)"), display=False)
 plan.round(3)
 
 # %% [markdown]
 # From the state after the prompt (layer {glue:text}`pl_curve_layer`), the
-# probe ranks a held-out prompt's spans with a mean AUC of
-# {glue:text}`pl_plan_base_auc` for the Base model
-# ({glue:text}`pl_plan_base_prior` without the state;
-# {glue:text}`pl_plan_base_spans` spans per prompt) and
-# {glue:text}`pl_plan_aligned_auc` for the aligned model
-# ({glue:text}`pl_plan_aligned_prior` without the state;
-# {glue:text}`pl_plan_aligned_spans` spans per prompt); intervals are 95%
-# bootstrap intervals over prompts. Much of what such a probe reads is the
+# probe ranks a held-out prompt's spans with
+# {glue:text}`pl_plan_base_result` for the Base model and with
+# {glue:text}`pl_plan_aligned_result` for the aligned model; intervals are
+# 95% bootstrap intervals over prompts. Much of what such a probe reads is the
 # prompt's topic, which any model that understood the prompt encodes: the
 # comparison with the no-state score and between the two models is what
 # speaks to planning, and, as above, decodable is not the same as used.
