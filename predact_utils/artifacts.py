@@ -32,14 +32,14 @@ def cached_generations(
     role: str | None = None,
     cache: ArtifactCache | None = None,
     rows_per_chunk: int = 400,
-    batch_size: int = 128,
+    batch_size: int | None = None,
     progress: bool = True,
 ) -> list[list[Generation]]:
     """``params.n`` generations per prompt; the prompt is formatted for ``role`` (default: the model's role).
 
     Work is saved in chunks of whole prompts holding about ``rows_per_chunk`` sequences (4 prompts at
     100 samples each; a whole prefix set at 2 samples), so few samples per prompt still fill the
-    sampler's batches of ``batch_size`` rows.
+    sampler's batches of ``batch_size`` rows (default: :func:`~predact_utils.sampling.auto_batch_size`).
     """
     role = role or lm.role
     ids = encode_prompts(lm.tokenizer, prompts, role)

@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -264,7 +265,22 @@ def cached_alignment(sequences: Sequence[Sequence[int]], options: Sequence[str] 
 
 
 def align_prompts(per_prompt: Sequence[Sequence[Sequence[int]]], options: Sequence[str] = ("--auto",),
-                  timeout: float = 120.0, n_overflow: int = 8, cache: ArtifactCache | None = None) -> list[Alignment]:
-    """:func:`cached_alignment` of each prompt's generations, in prompt order."""
-    return [cached_alignment(seqs, options, timeout=timeout, n_overflow=n_overflow, cache=cache)
-            for seqs in per_prompt]
+                  timeout: float = 120.0, n_overflow: int = 8, cache: ArtifactCache | None = None,
+                  workers: int | None = None) -> list[Alignment]:
+    """:func:`cached_alignment` of each prompt's generations, in prompt order.
+
+    MAFFT runs single-threaded, so the prompts are aligned by ``workers`` MAFFT processes at once
+    (default: one per CPU core); each alignment is independent and cached on its own, so the result
+    does not depend on ``workers``.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+
+    def one(seqs: Sequence[Sequence[int]]) -> Alignment:
+        return cached_alignment(seqs, options, timeout=timeout, n_overflow=n_overflow, cache=cache)
+
+    if workers == 1 or len(per_prompt) < 2:
+        return [one(seqs) for seqs in per_prompt]
+    with ThreadPoolExecutor(max_workers=min(workers, len(per_prompt)), thread_name_prefix="mafft") as pool:
+        return list(pool.map(one, per_prompt))

@@ -90,3 +90,23 @@ def test_rows_split_over_threads_give_the_same_statistics(monkeypatch: pytest.Mo
     assert torch.equal(lp_split, lp_one)
     for name in ("topk_mass", "n_above", "entropy", "rank"):
         np.testing.assert_array_equal(getattr(split, name), getattr(one, name))
+
+
+@pytest.mark.parametrize("vocab", [8192, 8000, 1000, 300, 40])
+def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
+    """The block-maximum selection returns exactly the K largest values of each row, ties included:
+    a row whose top values are all tied, a row with -inf (masked tokens), a row whose largest values sit
+    in the tail past the last whole block, and random rows."""
+    from predact_utils.diststats import _topk_desc
+
+    k = 32 if vocab >= 32 else vocab
+    gen = torch.Generator().manual_seed(vocab)
+    x = torch.randn(12, vocab, generator=gen) * 3
+    x[0, :] = 1.5  # every value tied
+    x[1, : vocab // 2] = 4.0  # half the row tied at the top
+    x[2, ::3] = -math.inf
+    x[3, -20:] = 9.0 + torch.arange(20.0)  # the largest values in the tail
+    x[4, 5] = 50.0  # one dominant token
+    want = np.sort(x.numpy(), axis=-1)[:, ::-1][:, :k]
+    got = _topk_desc(np.ascontiguousarray(x.numpy()), k)
+    np.testing.assert_array_equal(got, want)

@@ -132,3 +132,21 @@ def test_mafft_output_that_does_not_decode_is_an_error(tmp_path, monkeypatch: py
     _fake_mafft(tmp_path, monkeypatch, "printf '>s0\\nab-c\\n>s1\\nxyz\\n'")
     with pytest.raises(MafftError, match="does not contain sequence s1"):
         run_mafft([b"abc", b"abd"])
+
+
+@needs_mafft
+def test_prompts_aligned_in_parallel_equal_one_at_a_time(tmp_path) -> None:
+    """Several MAFFT processes at once give, per prompt and in prompt order, the alignments of one process."""
+    from predact_utils.cache import ArtifactCache
+
+    rng = np.random.default_rng(0)
+    core = [5, 6, 7, 8, 9, 10]
+    per_prompt = [[list(rng.integers(20, 40, 2)) + core[: 3 + p] + list(rng.integers(20, 40, 3)) for _ in range(6)]
+                  for p in range(4)]
+    serial = msa.align_prompts(per_prompt, ("--retree", "2"), cache=ArtifactCache(tmp_path / "a"), workers=1)
+    parallel = msa.align_prompts(per_prompt, ("--retree", "2"), cache=ArtifactCache(tmp_path / "b"), workers=3)
+    assert len(parallel) == 4
+    for a, b in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(a.columns, b.columns)
+    with pytest.raises(ValueError, match="workers"):
+        msa.align_prompts(per_prompt, workers=-1)

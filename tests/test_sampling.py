@@ -92,3 +92,25 @@ def test_parameter_validation():
         SamplingParams(n=0)
     with pytest.raises(ValueError, match="stop_token_ids"):
         sample_ids(None, [[1]], SamplingParams(), [])
+
+
+def test_auto_batch_size_from_the_key_value_memory(tiny_model, monkeypatch):
+    """On CPU the default batch holds as many rows as fit the key/value budget: 2 (keys and values)
+    x layers x key/value heads x head size x bytes per value x positions per row, worked out by hand."""
+    from predact_utils import sampling
+
+    cfg = tiny_model.config
+    heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+    per_row = 2 * cfg.num_hidden_layers * heads * head_dim * 4 * 100  # float32, 100 positions
+    monkeypatch.setattr(sampling, "CPU_CACHE_BYTES", 7.5 * per_row)
+    assert sampling.auto_batch_size(tiny_model, 100) == 7
+    monkeypatch.setattr(sampling, "CPU_CACHE_BYTES", 0.5 * per_row)
+    assert sampling.auto_batch_size(tiny_model, 100) == 1  # never zero rows
+    monkeypatch.setattr(sampling, "CPU_CACHE_BYTES", 1e15)
+    assert sampling.auto_batch_size(tiny_model, 100, cap=300) == 300
+    params = SamplingParams(top_p=0.9, max_new_tokens=6, n=3, seed=2)
+    assert sample_ids(tiny_model, PROMPTS, params, [0], progress=False) == \
+        sample_ids(tiny_model, PROMPTS, params, [0], batch_size=2, progress=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        sample_ids(tiny_model, PROMPTS, params, [0], batch_size=0, progress=False)
