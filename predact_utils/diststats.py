@@ -132,14 +132,14 @@ def _stats_cpu(x: np.ndarray, top: np.ndarray, t_x: np.ndarray | None,
     entropy = (log_z - dot[:, None] / s)[:, 0]
     topk_mass = np.cumsum(np.exp(top - m), axis=-1) / s
     cut = log_t[None, :] + log_z  # [N, T]
-    above = np.stack([(x > cut[:, j : j + 1]).sum(-1) for j in range(cut.shape[1])], axis=-1)
+    above = np.stack([np.count_nonzero(x > cut[:, j : j + 1], axis=-1) for j in range(cut.shape[1])], axis=-1)
     rank, t_lp = np.zeros(len(x), np.int64), None
     if t_x is not None:
         # a target at least as probable as the K-th token: every token above it is among the top K
         rank = (top > t_x).sum(-1) + 1
         out = t_x[:, 0] < top[:, -1]
         if out.any():
-            rank[out] = (x[out] > t_x[out]).sum(-1) + 1
+            rank[out] = np.count_nonzero(x[out] > t_x[out], axis=-1) + 1
         t_lp = (t_x - log_z)[:, 0]
     return topk_mass, above, entropy, rank, t_lp
 
