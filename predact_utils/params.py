@@ -7,7 +7,7 @@ clear message instead of a confusing failure deep inside a computation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,16 @@ class Param:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+
+
+def list_entries(value: str | Sequence[str], what: str = "entries") -> list[str]:
+    """The entries of a list parameter: a ``";"``-separated string or a list of strings (papermill
+    ``-y 'pairs: [a, b]'``), stripped, empty ones dropped; anything else is a :class:`ParameterError`."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    raise ParameterError(f"{what} must be a ';'-separated string or a list of names, got {value!r}")
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:

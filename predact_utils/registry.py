@@ -162,11 +162,12 @@ def resolve_pair(pair: str | Sequence[str] | PairSpec, path: str | Path | None =
 
 def pair_entries(pairs: str | Sequence[str]) -> list[str]:
     """The entries of a pair list: a ``";"``-separated string, or a list (e.g. papermill ``-y 'pairs: [a, b]'``)."""
-    if isinstance(pairs, str):
-        return [p.strip() for p in pairs.split(";") if p.strip()]
-    if isinstance(pairs, Sequence) and all(isinstance(p, str) for p in pairs):
-        return [p.strip() for p in pairs if p.strip()]
-    raise RegistryError(f"pairs must be a ';'-separated string or a list of names, got {pairs!r}")
+    from predact_utils.params import ParameterError, list_entries
+
+    try:
+        return list_entries(pairs, "pairs")
+    except ParameterError as e:
+        raise RegistryError(str(e)) from None
 
 
 def available_pairs(pairs: str | Sequence[str], path: str | Path | None = None) -> tuple[list[PairSpec], list[str]]:

@@ -33,7 +33,9 @@ def select_eval(chosen: str | list[str] = "", smoke: bool = False) -> list[str]:
     """Evaluation corpora a chapter runs on: ``chosen`` (``";"``-separated or a list; empty = all 9, in
     registry order), or at smoke scale the first corpus of each of the first two categories."""
     every = names(role="eval")
-    picked = [c.strip() for c in (chosen.split(";") if isinstance(chosen, str) else chosen) if c.strip()]
+    from predact_utils.params import list_entries
+
+    picked = list_entries(chosen, "corpus_names")
     unknown = [c for c in picked if c not in every]
     if unknown:
         raise ValueError(f"unknown evaluation corpus {unknown}; choose from {every}")
