@@ -60,7 +60,9 @@ BUDGETS: dict[str, AlignBudget] = {
     "dpo": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1),
     # Plain DPO on the medium model lengthened its answers until only 85% of samples ended in role within
     # 256 tokens (the card threshold is 90%); an NLL term on the chosen answers (RPO, Pang et al. 2024) keeps
-    # the SFT model's end-of-answer behaviour while it learns the preferences.
+    # the SFT model's end-of-answer behaviour while it learns the preferences. With weight 1: 89.1% in role,
+    # preference accuracy 0.822. Weight 2 was tried (188 steps, 2,020 s): 85.0% in role, mean length 86
+    # tokens (weight 1: 79), accuracy 0.826, so weight 1 stays.
     "dpo-m": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1, sft_weight=1.0),
     "reward": AlignBudget(epochs=1, lr=1e-4, batch=16),
     "rlhf": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.05, max_steps=250, num_generations=4,
