@@ -122,6 +122,15 @@ def card_base(size: str) -> dict[str, Any]:
     return card
 
 
+def _default_method(kind: str, size: str) -> str:
+    """How a stage trained, for work summaries written before stages recorded it themselves."""
+    from predact_utils.miniature.align import budget_for
+
+    budget = budget_for(f"{kind}-{size}")
+    return {"sft": "trl SFTTrainer, assistant-only loss", "dpo": budget.dpo_method(),
+            "rlhf": f"trl RLOOTrainer against mini-m-reward, KL beta {budget.beta:g}"}[kind]
+
+
 def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
     import predact_utils.corpora as corpora
 
@@ -135,8 +144,7 @@ def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
     card: dict[str, Any] = {
         "name": name, "role": kind, "size": size,
         "parent": {"sft": f"mini-{size}-base", "dpo": f"mini-{size}-sft", "rlhf": f"mini-{size}-sft"}[kind],
-        "method": s.get("method") or {"sft": "trl SFTTrainer, assistant-only loss", "dpo": "trl DPOTrainer, beta 0.1",
-                   "rlhf": "trl RLOOTrainer against mini-m-reward, KL beta 0.05"}[kind],
+        "method": s.get("method") or _default_method(kind, size),
         "architecture": f"LlamaForCausalLM, {model.config.num_hidden_layers} layers, d={model.config.hidden_size}",
         "parameters": params,
         "data": {"sft": "instruction chats (data/instructions/train.jsonl)",
