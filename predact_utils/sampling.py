@@ -202,12 +202,13 @@ def auto_batch_size(model: Any, max_len: int, *, cap: int = 512) -> int:
     Wider batches spread each step's fixed overhead over more rows: with mini-m-base, 400 rows sampled
     about 24% more tokens per second than 128 on the 2-core machine (benchmarks/README.md).
     """
-    if model.get_input_embeddings().weight.device.type != "cpu":
+    weight = model.get_input_embeddings().weight
+    if weight.device.type != "cpu":
         return ACCELERATOR_ROWS
     cfg = model.config.get_text_config(decoder=True)
     heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
-    size = torch.finfo(model.dtype).bits // 8 if model.dtype.is_floating_point else 4
+    size = weight.element_size()  # the cache holds activations in the weights' dtype
     per_row = 2 * cfg.num_hidden_layers * heads * head_dim * size * max(1, max_len)
     return int(max(1, min(cap, CPU_CACHE_BYTES // per_row)))
 

@@ -101,3 +101,15 @@ def test_world_modeling_averages_categories_in_log_space(pair, tmp_path, monkeyp
     assert out["log_ppl_lit"] == pytest.approx(c1, rel=1e-5)
     assert out["log_ppl_tech"] == pytest.approx(c2, rel=1e-5)
     assert out["wm_log_ppl"] == pytest.approx((c1 + c2) / 2, rel=1e-5)
+
+
+def test_sampling_batch_of_a_mixture_counts_both_models_caches(pair):
+    """The mixture keeps a key/value cache for the layers of both models, so its default CPU batch is
+    sized for their sum (and it has no ``dtype`` of its own: the embedding weights give the value size)."""
+    from predact_utils.sampling import auto_batch_size
+
+    base, aligned = pair
+    mixed = mixture_model(base, aligned, 0.5).model
+    one = auto_batch_size(base.model, 64, cap=10**9)
+    both = auto_batch_size(mixed, 64, cap=10**9)
+    assert both == pytest.approx(one / 2, abs=1)
