@@ -20,10 +20,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from predact_utils.modelconfig import text_config
+
 
 def n_hidden_layers(model: Any) -> int:
     """Number of entries ``output_hidden_states`` returns (blocks + 1 for the embeddings)."""
-    cfg = model.config.get_text_config(decoder=True) if hasattr(model.config, "get_text_config") else model.config
+    cfg = text_config(model)
     return int(cfg.num_hidden_layers) + 1
 
 
@@ -57,7 +59,7 @@ def hidden_states(
     (default: the model's context) raises, since probing needs each position's full context.
     """
     idx = resolve_layers(model, layers)
-    cfg = model.config.get_text_config(decoder=True) if hasattr(model.config, "get_text_config") else model.config
+    cfg = text_config(model)
     limit = max_length or int(getattr(cfg, "max_position_embeddings", 2048))
     seqs = [np.asarray(s, dtype=np.int64) for s in sequences]
     for i, s in enumerate(seqs):

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from predact_utils import paths
+from predact_utils.params import ParameterError, list_entries
 
 REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
 _ALLOWED_METHODS = ("sft", "dpo", "rlhf", "ppo", "custom")
@@ -162,8 +163,6 @@ def resolve_pair(pair: str | Sequence[str] | PairSpec, path: str | Path | None =
 
 def pair_entries(pairs: str | Sequence[str]) -> list[str]:
     """The entries of a pair list: a ``";"``-separated string, or a list (e.g. papermill ``-y 'pairs: [a, b]'``)."""
-    from predact_utils.params import ParameterError, list_entries
-
     try:
         return list_entries(pairs, "pairs")
     except ParameterError as e:

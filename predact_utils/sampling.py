@@ -35,6 +35,7 @@ import torch
 from tqdm.auto import tqdm
 
 from predact_utils.kvcache import SlotCache
+from predact_utils.modelconfig import text_config
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def auto_batch_size(model: Any, max_len: int, *, cap: int = 512) -> int:
     weight = model.get_input_embeddings().weight
     if weight.device.type != "cpu":
         return ACCELERATOR_ROWS
-    cfg = model.config.get_text_config(decoder=True)
+    cfg = text_config(model)
     heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     size = weight.element_size()  # the cache holds activations in the weights' dtype

@@ -32,6 +32,7 @@ import torch
 from tqdm.auto import tqdm
 
 from predact_utils.diststats import DistStats, DistStatsConfig, stats_from_logits
+from predact_utils.modelconfig import text_config
 
 _ROWS_PER_CHUNK = 1024  # positions whose full-vocabulary log-probs are held at once
 
@@ -85,7 +86,7 @@ def plan_windows(length: int, score_from: int, window: int, stride: int) -> list
 
 
 def _model_window(model: Any) -> int:
-    cfg = model.config.get_text_config(decoder=True) if hasattr(model.config, "get_text_config") else model.config
+    cfg = text_config(model)
     return int(getattr(cfg, "max_position_embeddings", 2048) or 2048)
 
 

@@ -20,6 +20,7 @@ from predact_utils.corpora.io import read_jsonl
 from predact_utils.corpora.manifest import corpora_dir, load_manifest
 from predact_utils.corpora.registry import CATEGORIES, SPECS, spec
 from predact_utils.corpora.splits import SPLITS
+from predact_utils.params import list_entries
 
 __all__ = ["load", "load_texts", "sample_texts", "select_eval", "names", "categories", "category_of", "split_path", "load_manifest", "SPLITS"]
 
@@ -33,8 +34,6 @@ def select_eval(chosen: str | list[str] = "", smoke: bool = False) -> list[str]:
     """Evaluation corpora a chapter runs on: ``chosen`` (``";"``-separated or a list; empty = all 9, in
     registry order), or at smoke scale the first corpus of each of the first two categories."""
     every = names(role="eval")
-    from predact_utils.params import list_entries
-
     picked = list_entries(chosen, "corpus_names")
     unknown = [c for c in picked if c not in every]
     if unknown:
