@@ -20,6 +20,9 @@ than a plain ``log_softmax`` loop), so the scorer needs no separate
 ``log_softmax`` pass over the vocabulary. On CPU the top-``K`` selection first
 keeps the ``K`` blocks of the vocabulary with the largest maxima
 (:func:`_topk_desc`), and the passes run over blocks of rows that fit in cache.
+When numba is installed (it is in ``requirements.txt``), the compiled row
+kernels of :mod:`statkernels` replace all NumPy passes but ``exp``: the same
+definitions, with the counts fused into one pass and the sums taken in float64.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from predact_utils import statkernels
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ _MIN_ROWS_PER_THREAD = 128
 #: Rows per block of the CPU passes: 64 rows of a 32k vocabulary in float32 are 8 MB, of 8k 2 MB (one core's L2 here).
 _CACHE_ROWS = 64
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+#: Use the compiled kernels of :mod:`statkernels` when numba is installed (tests switch this off to
+#: compare them with the NumPy passes).
+_FUSED = True
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -144,6 +152,33 @@ def _stats_cpu(x: np.ndarray, top: np.ndarray, t_x: np.ndarray | None,
     return topk_mass, above, entropy, rank, t_lp
 
 
+def _stats_cpu_fused(x: np.ndarray, k: int, t_x: np.ndarray | None,
+                     log_t: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """:func:`_stats_cpu` with the compiled row kernels of :mod:`statkernels` (same definitions; NumPy
+    only computes ``exp``); ``None`` when they do not apply (no numba, or a vocabulary too small to split
+    into blocks)."""
+    n, v = x.shape
+    if not statkernels.AVAILABLE or v < 32 * k:
+        return None
+    tx = np.full(n, np.inf, np.float32) if t_x is None else np.ascontiguousarray(t_x[:, 0])
+    top = np.empty((n, k), np.float32)
+    statkernels.top_k(x, k, 8 * k, top)
+    m = top[:, :1]
+    e = np.subtract(x, m)
+    np.exp(e, out=e)
+    s, dot = np.empty(n, np.float64), np.empty(n, np.float64)
+    above, n_above_t = np.empty((n, len(log_t)), np.int64), np.empty(n, np.int64)
+    statkernels.sums_and_counts(x, e, m[:, 0], log_t.astype(np.float64), tx, s, dot, above, n_above_t)
+    log_z = m[:, 0] + np.log(s)
+    entropy = (log_z - dot / s).astype(np.float32)
+    topk_mass = np.cumsum(np.exp(top - m), axis=-1) / s[:, None].astype(np.float32)
+    rank, t_lp = np.zeros(n, np.int64), None
+    if t_x is not None:
+        rank = n_above_t + 1
+        t_lp = (t_x[:, 0] - log_z).astype(np.float32)
+    return topk_mass, above, entropy, rank, t_lp
+
+
 def _stats_torch(x: torch.Tensor, top: torch.Tensor, t_x: torch.Tensor | None,
                  log_t: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The same passes in torch, for logits on an accelerator."""
@@ -184,8 +219,9 @@ def stats_from_logits(
         xn, txn = x.contiguous().numpy(), None if t_x is None else t_x.numpy()
 
         def block(a: int, b: int) -> tuple[np.ndarray, ...]:
-            xb = xn[a:b]
-            return _stats_cpu(xb, _topk_desc(xb, k), None if txn is None else txn[a:b], log_t)
+            xb, tb = xn[a:b], None if txn is None else txn[a:b]
+            fused = _stats_cpu_fused(xb, k, tb, log_t) if _FUSED else None
+            return fused if fused is not None else _stats_cpu(xb, _topk_desc(xb, k), tb, log_t)
 
         def rows(sl: slice) -> tuple[np.ndarray, ...]:
             # blocks of rows small enough that the passes over them stay in the core's cache

@@ -27,6 +27,7 @@ REPORTED_PACKAGES: tuple[str, ...] = (
     "accelerate",
     "peft",
     "numpy",
+    "numba",
     "pandas",
     "matplotlib",
     "seaborn",

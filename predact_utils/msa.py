@@ -273,9 +273,9 @@ def align_prompts(per_prompt: Sequence[Sequence[Sequence[int]]], options: Sequen
     (default: one per CPU core); each alignment is independent and cached on its own, so the result
     does not depend on ``workers``.
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1 (or None for one per CPU core), got {workers}")
     workers = workers or os.cpu_count() or 1
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
 
     def one(seqs: Sequence[Sequence[int]]) -> Alignment:
         return cached_alignment(seqs, options, timeout=timeout, n_overflow=n_overflow, cache=cache)

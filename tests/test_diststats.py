@@ -17,9 +17,24 @@ def _lp(rows):
     return torch.log(torch.tensor(rows, dtype=torch.float64))
 
 
-def test_topk_mass_counts_entropy_rank():
+@pytest.fixture(params=["numpy", "kernels"])
+def cpu_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the NumPy passes and again with the compiled kernels of ``statkernels``."""
+    import predact_utils.diststats as ds
+    from predact_utils import statkernels
+
+    if request.param == "kernels" and not statkernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(ds, "_FUSED", request.param == "kernels")
+    return request.param
+
+
+@pytest.mark.parametrize("pad", [0, 300])
+def test_topk_mass_counts_entropy_rank(cpu_path: str, pad: int):
+    """The hand-made distribution, alone and padded with ``pad`` zero-probability tokens (a vocabulary
+    large enough for the block selection and, with ``cpu_path == "kernels"``, the compiled kernels)."""
     cfg = DistStatsConfig(top_k=4, thresholds=(1e-8, 0.15, 0.35))
-    st = distribution_stats(_lp([P, P[::-1]]), torch.tensor([2, 0]), cfg)
+    st = distribution_stats(_lp([P + [0.0] * pad, P[::-1] + [0.0] * pad]), torch.tensor([2, 0]), cfg)
     np.testing.assert_allclose(st.topk_mass[0], [0.4, 0.7, 0.9, 1.0 - 2e-9], atol=1e-6)
     np.testing.assert_allclose(st.topk_mass[1], st.topk_mass[0], atol=1e-6)  # order of the vocabulary is irrelevant
     np.testing.assert_array_equal(st.n_above[0], [4, 3, 1])
@@ -72,7 +87,7 @@ def test_accelerator_path_matches_the_cpu_path() -> None:
     assert np.isfinite(a[2]).all()  # entropy stays finite with -inf logits
 
 
-def test_rows_split_over_threads_give_the_same_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_split_over_threads_give_the_same_statistics(cpu_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """On CPU the rows are split over the torch threads; the split must not change a number."""
     import predact_utils.diststats as ds
 
@@ -110,3 +125,61 @@ def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
     want = np.sort(x.numpy(), axis=-1)[:, ::-1][:, :k]
     got = _topk_desc(np.ascontiguousarray(x.numpy()), k)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("vocab,k", [(8192, 32), (8000, 32), (1000, 32), (300, 8), (40, 5)])
+def test_kernel_top_k_equals_a_full_sort(vocab: int, k: int) -> None:
+    """The compiled group-maximum selection of ``statkernels.top_k`` on the same crafted rows as above."""
+    from predact_utils import statkernels
+
+    if not statkernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    gen = torch.Generator().manual_seed(vocab)
+    x = torch.randn(12, vocab, generator=gen) * 3
+    x[0, :] = 1.5
+    x[1, : vocab // 2] = 4.0
+    x[2, ::3] = -math.inf
+    x[3, -20:] = 9.0 + torch.arange(20.0)  # the tail past the last whole group
+    x[4, 5] = 50.0
+    x[5, :] = -math.inf
+    x[5, 7] = 0.0  # one finite value, the rest -inf
+    want = np.sort(x.numpy(), axis=-1)[:, ::-1][:, :k]
+    got = np.empty((12, k), np.float32)
+    statkernels.top_k(np.ascontiguousarray(x.numpy()), k, min(8 * k, vocab), got)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_kernels_match_the_numpy_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On logits of a realistic vocabulary, with masked (-inf) tokens, ties and targets inside and
+    outside the top K, the compiled kernels give the NumPy passes' counts and ranks exactly and their
+    masses to float32 rounding; their entropies and log-probabilities agree with a float64
+    ``log_softmax`` (the kernels sum in float64: closer than the NumPy passes' float32 sums)."""
+    import predact_utils.diststats as ds
+    from predact_utils import statkernels
+
+    if not statkernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(200, 8192, generator=gen) * 3
+    x[0, :4000] = -math.inf
+    x[1, 10:20] = x[1].max() + 1  # ten tied top tokens
+    t = torch.randint(0, 8192, (200,), generator=gen)
+    t[0], t[1] = 5, 15  # a masked target (row 0) and one tied at the top (row 1)
+    cfg = DistStatsConfig(top_k=32, thresholds=(1e-8, 1e-4, 1e-2))
+    monkeypatch.setattr(ds, "_FUSED", False)
+    lp_np, st_np = ds.stats_from_logits(x, t, cfg)
+    monkeypatch.setattr(ds, "_FUSED", True)
+    lp_k, st_k = ds.stats_from_logits(x, t, cfg)
+    np.testing.assert_array_equal(st_k.n_above, st_np.n_above)
+    np.testing.assert_array_equal(st_k.rank, st_np.rank)
+    assert st_k.rank[1] == 1
+    np.testing.assert_allclose(st_k.topk_mass, st_np.topk_mass, rtol=1e-5)
+    lp64 = torch.log_softmax(x.double(), -1)
+    p64 = lp64.exp()
+    entropy = -(p64 * torch.where(p64 > 0, lp64, 0.0)).sum(-1).numpy()
+    np.testing.assert_allclose(st_k.entropy, entropy, atol=1e-6)
+    np.testing.assert_allclose(st_np.entropy, entropy, atol=3e-4)
+    target = lp64.gather(-1, t.view(-1, 1)).squeeze(-1).numpy()
+    finite = np.isfinite(target)
+    assert not finite.all() and np.isneginf(lp_k.numpy()[~finite]).all()  # masked targets: -inf
+    np.testing.assert_allclose(lp_k.numpy()[finite], target[finite], atol=2e-6)

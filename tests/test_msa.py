@@ -148,5 +148,6 @@ def test_prompts_aligned_in_parallel_equal_one_at_a_time(tmp_path) -> None:
     assert len(parallel) == 4
     for a, b in zip(serial, parallel, strict=True):
         np.testing.assert_array_equal(a.columns, b.columns)
-    with pytest.raises(ValueError, match="workers"):
-        msa.align_prompts(per_prompt, workers=-1)
+    for bad in (-1, 0):
+        with pytest.raises(ValueError, match="workers must be >= 1"):
+            msa.align_prompts(per_prompt, workers=bad)
