@@ -100,7 +100,11 @@ def encode_documents(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
 
 
 def _batches(blocks: list[_Block], batch_tokens: int) -> list[list[_Block]]:
-    blocks = sorted(blocks, key=lambda b: (b.stop - 1 - b.start, b.seq))
+    """Windows grouped into batches of at most ``batch_tokens`` input tokens, sorted by input length and
+    then by the number of scored targets: a batch computes the language-model head for as many final
+    positions as its window with the most targets, so the first windows of documents (``W`` targets)
+    go together and the later ones (``S`` targets) keep only ``S`` positions."""
+    blocks = sorted(blocks, key=lambda b: (b.stop - 1 - b.start, b.stop - b.first, b.seq, b.start))
     out: list[list[_Block]] = []
     cur: list[_Block] = []
     for blk in blocks:

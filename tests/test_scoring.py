@@ -55,6 +55,28 @@ def test_bigram_logprobs_and_perplexity_by_hand():
     np.testing.assert_allclose(sequence_perplexities(scores), [ppl, 1 / 0.6], rtol=1e-6)
 
 
+def test_batches_compute_the_head_only_where_windows_score():
+    """Three documents of 40 tokens, window 16, stride 8: each has windows with 16, 8, 8 and 7 targets,
+    all of 16 input tokens. Batches of 64 tokens (4 windows) sorted by targets keep the last 8, 8 and 16
+    positions: 4 * 8 + 4 * 8 + 4 * 16 = 128 language-model rows for 117 scored tokens (grouped by
+    document instead, every batch would need 16: 192). The log-probabilities are those of one window
+    per batch."""
+    calls: list[tuple[int, int]] = []
+
+    class Recording(BigramLM):
+        def forward(self, input_ids, **kw):
+            calls.append((input_ids.shape[0], kw["logits_to_keep"]))
+            return super().forward(input_ids, **kw)
+
+    g = np.random.default_rng(0)
+    seqs = [g.integers(0, 3, 40).tolist() for _ in range(3)]
+    batched = token_logprobs(Recording(), seqs, window=16, stride=8, batch_tokens=64, progress=False)
+    assert sum(n * keep for n, keep in calls) == 128 and sum(s.n_scored for s in batched) == 117
+    single = token_logprobs(BigramLM(), seqs, window=16, stride=8, batch_tokens=16, progress=False)
+    for a, b in zip(batched, single, strict=True):
+        np.testing.assert_array_equal(a.logprobs, b.logprobs)
+
+
 def test_score_from_skips_the_prompt():
     seq = [0, 1, 1, 2, 2, 0, 1]
     (sc,) = token_logprobs(BigramLM(), [seq], score_from=4, progress=False)
