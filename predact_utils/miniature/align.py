@@ -66,7 +66,8 @@ BUDGETS: dict[str, AlignBudget] = {
     # was tried too (188 steps, 2,334 s): 87.8% in role, mean length 77 tokens, accuracy 0.827; and weight 1,
     # beta 0.1 with half the learning rate (2.5e-5; 188 steps, 2,408 s): 89.7% in role (287 of 320; 288 would
     # reach 90%), mean length 78 tokens, accuracy 0.811. All three are within the sampling noise of 320
-    # answers (about +-1.7 points) of each other and of the threshold, so the first one stays committed.
+    # answers (one standard error is about 1.7 points) of each other and of the threshold, so the first one
+    # stays committed.
     "dpo-m": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1, sft_weight=1.0),
     "reward": AlignBudget(epochs=1, lr=1e-4, batch=16),
     "rlhf": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.05, max_steps=250, num_generations=4,
