@@ -26,6 +26,7 @@ import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer
 
 from predact_utils.cache import stable_hash
+from predact_utils.modelconfig import text_config
 from predact_utils.models import LoadedModel
 
 
@@ -103,8 +104,8 @@ class MixtureLM(torch.nn.Module):
     def __init__(self, base: Any, aligned: Any, a: float) -> None:
         super().__init__()
         self.base, self.aligned, self.a = base, aligned, _check_a(a)
-        self.n_base = base.config.get_text_config(decoder=True).num_hidden_layers
-        self.n_aligned = aligned.config.get_text_config(decoder=True).num_hidden_layers
+        self.n_base = text_config(base).num_hidden_layers
+        self.n_aligned = text_config(aligned).num_hidden_layers
         self.config = copy.deepcopy(base.config)
         self.config.num_hidden_layers = self.n_base + self.n_aligned
         if getattr(self.config, "layer_types", None) is not None:
