@@ -107,45 +107,45 @@ def test_rows_split_over_threads_give_the_same_statistics(cpu_path: str, monkeyp
         np.testing.assert_array_equal(getattr(split, name), getattr(one, name))
 
 
-@pytest.mark.parametrize("vocab", [8192, 8000, 1000, 300, 40])
-def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
-    """The block-maximum selection returns exactly the K largest values of each row, ties included:
-    a row whose top values are all tied, a row with -inf (masked tokens), a row whose largest values sit
-    in the tail past the last whole block, and random rows."""
-    from predact_utils.diststats import _topk_desc
-
-    k = 32 if vocab >= 32 else vocab
-    gen = torch.Generator().manual_seed(vocab)
-    x = torch.randn(12, vocab, generator=gen) * 3
-    x[0, :] = 1.5  # every value tied
-    x[1, : vocab // 2] = 4.0  # half the row tied at the top
-    x[2, ::3] = -math.inf
-    x[3, -20:] = 9.0 + torch.arange(20.0)  # the largest values in the tail
-    x[4, 5] = 50.0  # one dominant token
-    want = np.sort(x.numpy(), axis=-1)[:, ::-1][:, :k]
-    got = _topk_desc(np.ascontiguousarray(x.numpy()), k)
-    np.testing.assert_array_equal(got, want)
-
-
-@pytest.mark.parametrize("vocab,k", [(8192, 32), (8000, 32), (1000, 32), (300, 8), (40, 5)])
-def test_kernel_top_k_equals_a_full_sort(vocab: int, k: int) -> None:
-    """The compiled group-maximum selection of ``statkernels.top_k`` on the same crafted rows as above."""
-    from predact_utils import statkernels
-
-    if not statkernels.AVAILABLE:
-        pytest.skip("numba is not installed")
+def _crafted_rows(vocab: int) -> np.ndarray:
+    """Rows [12, vocab] that a block or group selection could get wrong: every value tied, half the row
+    tied at the top, -inf (masked tokens), the largest values in the tail past the last whole block,
+    one dominant token, all -inf but one value, and random rows."""
     gen = torch.Generator().manual_seed(vocab)
     x = torch.randn(12, vocab, generator=gen) * 3
     x[0, :] = 1.5
     x[1, : vocab // 2] = 4.0
     x[2, ::3] = -math.inf
-    x[3, -20:] = 9.0 + torch.arange(20.0)  # the tail past the last whole group
+    x[3, -20:] = 9.0 + torch.arange(20.0)
     x[4, 5] = 50.0
     x[5, :] = -math.inf
-    x[5, 7] = 0.0  # one finite value, the rest -inf
-    want = np.sort(x.numpy(), axis=-1)[:, ::-1][:, :k]
-    got = np.empty((12, k), np.float32)
-    statkernels.top_k(np.ascontiguousarray(x.numpy()), k, min(8 * k, vocab), got)
+    x[5, 7] = 0.0
+    return np.ascontiguousarray(x.numpy())
+
+
+@pytest.mark.parametrize("vocab", [8192, 8000, 1000, 300, 40])
+def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
+    """The block-maximum selection returns exactly the K largest values of each row, ties included, on
+    the crafted rows."""
+    from predact_utils.diststats import _topk_desc
+
+    k = 32 if vocab >= 32 else vocab
+    x = _crafted_rows(vocab)
+    want = np.sort(x, axis=-1)[:, ::-1][:, :k]
+    np.testing.assert_array_equal(_topk_desc(x, k), want)
+
+
+@pytest.mark.parametrize("vocab,k", [(8192, 32), (8000, 32), (1000, 32), (300, 8), (40, 5)])
+def test_kernel_top_k_equals_a_full_sort(vocab: int, k: int) -> None:
+    """The compiled group-maximum selection of ``statkernels.top_k`` on the same crafted rows."""
+    from predact_utils import statkernels
+
+    if not statkernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    x = _crafted_rows(vocab)
+    want = np.sort(x, axis=-1)[:, ::-1][:, :k]
+    got = np.empty((len(x), k), np.float32)
+    statkernels.top_k(x, k, min(8 * k, vocab), got)
     np.testing.assert_array_equal(got, want)
 
 
