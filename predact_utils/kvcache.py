@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer
 
+from predact_utils.modelconfig import decoder_config
+
 
 class SlotLayer(DynamicLayer):
     """One layer's keys/values in a preallocated ``[batch, heads, max_len, head_dim]`` buffer."""
@@ -91,7 +93,7 @@ class SlotCache(DynamicCache):
                 f"the fast sampler supports full-attention caches only; this model uses {kinds}. "
                 "Sample with model.generate() for sliding-window or linear-attention models."
             )
-        n_layers = len(probe.layers) or config.get_text_config(decoder=True).num_hidden_layers
+        n_layers = len(probe.layers) or decoder_config(config).num_hidden_layers
         super().__init__()
         self.layers = [SlotLayer(batch_size, max_len) for _ in range(n_layers)]
         self.layer_class_to_replicate = None
