@@ -40,8 +40,9 @@ models = "mini-s-base,mini-m-base,mini-s-sft,mini-m-sft,mini-s-dpo,mini-m-dpo,mi
 # %%
 from IPython.display import display
 from myst_nb import glue
+from transformers import AutoTokenizer
 
-from predact_utils import seed_everything
+from predact_utils import instructions, paths, seed_everything
 from predact_utils.miniature import report
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style
@@ -173,6 +174,40 @@ sizes.round(3)
 # %%
 behaviour = report.behaviour_table(cards)
 behaviour.round(3) if len(behaviour) else behaviour
+
+# %% [markdown]
+# ## Why the DPO answers are longer
+#
+# DPO learns whatever separates the chosen from the rejected answers, and in
+# this preference data length does. Of the training pairs,
+# {glue:text}`pref_truncated_share` reject the real answer cut after its first
+# ~30% of words (`truncated`), so their chosen answer is always the longer
+# one; a DPO model can raise its implicit reward on them by simply not
+# stopping. The table measures the answers' lengths
+# (tokens of the answer text) in the training pairs, per rejection kind; its
+# last column is the share of chosen answers so long that a model copying
+# them would run out of the sanity check's 256 new tokens before its
+# end-of-text token.
+
+# %%
+lengths = report.preference_lengths(instructions.load_preferences("train", with_meta=True),
+                                    AutoTokenizer.from_pretrained(paths.models_dir() / "tokenizer"))
+glue("pref_truncated_share", f"{lengths.loc['truncated', 'pairs'] / lengths.loc['all', 'pairs']:.0%}"
+     if "truncated" in lengths.index else "none", display=False)
+glue("pref_too_long", f"{lengths.loc['all', 'chosen >= 256 tokens']:.1%}", display=False)
+glue("dpo_lengths", report.length_change_text(behaviour, "sft", "dpo") if len(behaviour) else "n/a (not built)",
+     display=False)
+lengths.round(3)
+
+# %% [markdown]
+# From each SFT model to its DPO model (mean answer length on the 80 prompts;
+# share of answers that end with end-of-text in role): {glue:text}`dpo_lengths`.
+# Of all chosen answers, {glue:text}`pref_too_long` have 256 tokens or more:
+# a model that reproduced the preferred answers' lengths exactly would lose
+# about that share of its answers to the 256-token limit on prompts like these,
+# which leaves little room under the 90% threshold, and longer answers take
+# more of it. Each model card (its method line) and
+# `predact_utils/miniature/align.py` record which DPO recipe each checkpoint used.
 
 # %% [markdown]
 # ## What they write

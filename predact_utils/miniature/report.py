@@ -34,7 +34,7 @@ def missing(names: Sequence[str], models_dir: Path | None = None) -> list[str]:
 
 
 def overview_table(cards: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per checkpoint: role, parent, parameters, steps, tokens, wall time, final training loss."""
+    """One row per checkpoint: role, parent, parameters, steps, tokens, wall time, final training loss, method."""
     rows = []
     for name, c in cards.items():
         rows.append({
@@ -42,7 +42,7 @@ def overview_table(cards: dict[str, dict[str, Any]]) -> pd.DataFrame:
             "parameters (M)": c["parameters"] / 1e6, "steps": c.get("steps"),
             "tokens seen (M)": (c["tokens_seen"] / 1e6) if c.get("tokens_seen") else np.nan,
             "wall time (min)": (c["wall_seconds"] or np.nan) / 60 if c.get("wall_seconds") else np.nan,
-            "final train loss": c.get("final_train_loss"),
+            "final train loss": c.get("final_train_loss"), "method": c.get("method") or "-",
         })
     return pd.DataFrame(rows).set_index("model")
 
@@ -147,3 +147,47 @@ def loss_at_tokens(cards: dict[str, dict[str, Any]], marks: Sequence[float],
             row[name] = float(np.mean([loss for _, loss in nearest]))
         rows.append(row)
     return pd.DataFrame(rows).set_index("tokens (M)")
+
+
+def preference_lengths(pairs: Sequence[dict[str, Any]], tokenizer: Any, max_new_tokens: int = 256) -> pd.DataFrame:
+    """Answer lengths in the DPO preference pairs, per rejection kind and over all pairs (why DPO lengthens answers).
+
+    ``pairs`` are rows of ``instructions.load_preferences(..., with_meta=True)``. Lengths are the tokens of the
+    answer text alone. An answer of ``max_new_tokens`` tokens or more leaves no room for the end-of-text token
+    within the sanity check's ``max_new_tokens``: a model that copied such an answer would fail the check.
+    """
+    if not len(pairs):
+        raise ValueError("no preference pairs given; load them with instructions.load_preferences(with_meta=True)")
+
+    def n_tokens(turns: list[dict[str, str]]) -> int:
+        return len(tokenizer(turns[-1]["content"], add_special_tokens=False)["input_ids"])
+
+    df = pd.DataFrame([{"rejection": r["rejection"], "chosen": n_tokens(r["chosen"]),
+                        "rejected": n_tokens(r["rejected"])} for r in pairs])
+
+    def summary(d: pd.DataFrame) -> dict[str, float]:
+        return {"pairs": len(d), "chosen mean tokens": d["chosen"].mean(), "rejected mean tokens": d["rejected"].mean(),
+                "chosen longer": (d["chosen"] > d["rejected"]).mean(),
+                f"chosen >= {max_new_tokens} tokens": (d["chosen"] >= max_new_tokens).mean()}
+
+    rows = {kind: summary(d) for kind, d in df.groupby("rejection", sort=True)}
+    rows["all"] = summary(df)
+    out = pd.DataFrame(rows).T
+    out["pairs"] = out["pairs"].astype(int)
+    out.index.name = "rejection"
+    return out
+
+
+def length_change_text(behaviour: pd.DataFrame, before: str = "sft", after: str = "dpo") -> str:
+    """``mini-s: 52.1 -> 70.5 tokens (in role 95.6% -> 91.9%); ...`` for every size with both models in
+    :func:`behaviour_table`'s rows (``mini-<size>-<role>``); ``"none"`` when no size has both."""
+    parts = []
+    for name in behaviour.index:
+        prefix, _, role = name.rpartition("-")
+        other = f"{prefix}-{after}"
+        if role != before or other not in behaviour.index:
+            continue
+        a, b = behaviour.loc[name], behaviour.loc[other]
+        parts.append(f"{prefix}: {a['mean length (tokens)']:.1f} -> {b['mean length (tokens)']:.1f} tokens "
+                     f"(in role {a['both']:.1%} -> {b['both']:.1%})")
+    return "; ".join(parts) or "none"
