@@ -11,6 +11,8 @@ APT_PACKAGES := mafft chromium chromium-driver
 WIDGETS_VERSION := 1.0.15
 MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
+# Notebooks executed at once by `make book` (each kernel gets cpus / LANES threads; see predact_utils/bookbuild.py)
+LANES ?= 2
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism clean
@@ -49,7 +51,7 @@ $(JS_DIR)/mathjax/es5/tex-mml-chtml.js:
 
 # The whole book at full scale on the miniature family -> _build/html/index.html
 book: setup
-	$(PYTHON) -m predact_utils.bookbuild --scale full
+	$(PYTHON) -m predact_utils.bookbuild --scale full --lanes $(LANES)
 
 # The same pipeline at smoke scale (what the tests build), through `predact run` on the small pair
 book-smoke: setup
@@ -129,11 +131,11 @@ bench: setup
 # Time of the whole book per notebook, cold artifact cache (issue 12): SCALE=full (default) or smoke.
 SCALE ?= full
 book-time: setup
-	$(PYTHON) -m benchmarks.book_time --scale $(SCALE)
+	$(PYTHON) -m benchmarks.book_time --scale $(SCALE) --lanes $(LANES)
 
 # Two builds from cold caches must glue the same values on every page (issue 12). `make test` runs the
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
 determinism: setup
 	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \
-	  $(PYTHON) -m predact_utils.bookbuild --scale $(SCALE) --out $(CURDIR)/_build/det-$$run; done
+	  $(PYTHON) -m predact_utils.bookbuild --scale $(SCALE) --lanes $(LANES) --out $(CURDIR)/_build/det-$$run; done
 	$(PYTHON) -m predact_utils.gluecheck _build/det-a _build/det-b

@@ -31,6 +31,9 @@ def table(record: dict) -> str:
     for name, sec in record["notebooks"].items():
         rows.append(f"| `{name}` | {sec:.0f} | {100 * sec / total:.0f}% |")
     rows.append(f"| executing all notebooks | {record['execution_seconds']:.0f} | 100% |")
+    lanes = record.get("lanes", 1)
+    if lanes > 1:
+        rows.append(f"| (in {lanes} lanes at once: the notebooks' times overlap; the whole build's is wall-clock) | | |")
     if record.get("complete", True):
         rows.append(f"| whole build (with `jupyter-book build`) | {record['total_seconds']:.0f} | |")
     else:
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", default="full", choices=sorted(GOALS))
     ap.add_argument("--out", type=Path, default=None, help="build folder (default _build/book-time-<scale>)")
     ap.add_argument("--from", dest="existing", type=Path, default=None, help="only print the table of this build")
+    ap.add_argument("--lanes", type=int, default=1, help="notebooks executed at once (as make book's LANES)")
     args = ap.parse_args(argv)
     if args.existing is None:
         from predact_utils.bookbuild import build
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         out = (args.out or paths.repo_root() / "_build" / f"book-time-{args.scale}").resolve()
         os.environ["PREDACT_CACHE"] = str(out / "cold-cache")
         t0 = time.time()
-        build(paths.repo_root(), args.scale, out)
+        build(paths.repo_root(), args.scale, out, lanes=args.lanes)
         print(f"[book_time] cold build took {time.time() - t0:.0f} s")
         record_path = out / "timings.json"
     else:

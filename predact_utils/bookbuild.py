@@ -13,6 +13,14 @@ source of truth. A build
    notebook execution switched off (the notebooks are already executed), so
    the HTML lands in ``_build/html``.
 
+With ``lanes`` > 1 (``make book`` uses 2 on CPU), step 2 runs that many notebooks
+at once, each kernel with ``cpu_count // lanes`` threads, as :data:`AFTER`
+allows, the longest chains first by the last build's times (else in
+table-of-contents order): the miniature models are too small for one
+notebook to keep every core busy. Two builds with the same ``lanes`` glue the
+same numbers; builds with different ``lanes`` may differ in the last digits (a
+kernel's thread count can change the order of floating-point sums).
+
 Run it as ``python -m predact_utils.bookbuild --scale full``.
 """
 
@@ -24,8 +32,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +58,18 @@ OFFLINE_ENV: dict[str, str] = {
     "TOKENIZERS_PARALLELISM": "false",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+
+
+#: Notebooks that read what another one left in the artifact cache run after it, so that a build with
+#: several lanes computes each shared result once: chapters 04 and 05 take chapter 03's 8,000 answers per
+#: model, 05 also 04's alignments; the scoreboard (07) reads every chapter's claims ("*": all the others).
+AFTER: dict[str, tuple[str, ...]] = {
+    "04_anchor_spans": ("03_distribution_collapse",),
+    "05_planning_ahead": ("03_distribution_collapse", "04_anchor_spans"),
+    "07_scoreboard": ("*",),
+}
+
+_ENV_LOCK = threading.Lock()
 
 
 class BookBuildError(RuntimeError):
@@ -184,6 +207,39 @@ def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Pa
                      env: Mapping[str, str] | None = None) -> float:
     """Convert a percent script to ``.ipynb`` and execute it with papermill (kernel environment:
     :data:`OFFLINE_ENV` plus ``env``); return seconds taken."""
+    with kernel_environment({**OFFLINE_ENV, **dict(env or {})}):
+        return _execute(py, out, parameters, cwd, timeout)
+
+
+@contextmanager
+def kernel_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set ``env`` in this process (kernels inherit it when they start) and restore the old values after."""
+    with _ENV_LOCK:
+        backup = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+    try:
+        yield
+    finally:
+        with _ENV_LOCK:
+            for k, v in backup.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def lane_environment(lanes: int, cpus: int | None = None) -> dict[str, str]:
+    """Thread counts for kernels that share the machine with ``lanes - 1`` others (empty for one lane)."""
+    if lanes < 1:
+        raise BookBuildError(f"lanes must be at least 1, got {lanes}")
+    if lanes == 1:
+        return {}
+    n = str(max(1, (cpus or os.cpu_count() or 1) // lanes))
+    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "NUMBA_NUM_THREADS": n}
+
+
+def _execute(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int) -> float:
+    """:func:`execute_notebook` in the current environment."""
     import jupytext
     import papermill as pm
 
@@ -193,9 +249,6 @@ def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Pa
     out.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(nb, raw, fmt="ipynb")
     t0 = time.time()
-    kernel_env = {**OFFLINE_ENV, **dict(env or {})}
-    env_backup = {k: os.environ.get(k) for k in kernel_env}
-    os.environ.update(kernel_env)
     try:
         pm.execute_notebook(
             str(raw),
@@ -210,11 +263,6 @@ def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Pa
     except pm.PapermillExecutionError as exc:
         raise BookBuildError(f"{py} failed at cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from exc
     finally:
-        for k, v in env_backup.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         raw.unlink(missing_ok=True)
     errors = error_outputs(out)
     if errors:
@@ -249,6 +297,62 @@ def _copy_book_files(root: Path, stage: Path, entries: Iterable[str]) -> None:
                 shutil.copy2(src, stage / f"{entry}{ext}")
 
 
+def run_in_lanes(names: Sequence[str], run: Callable[[str], float], lanes: int = 1,
+                 after: Mapping[str, Sequence[str]] | None = None,
+                 on_done: Callable[[str, float], None] | None = None,
+                 expected: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Call ``run(name)`` for every name, at most ``lanes`` at once, each after the names it waits for in
+    ``after`` (``"*"``: all the others; names not in ``names`` are ignored). Among the names ready to run,
+    the one with the longest chain of ``expected`` seconds ahead of it (itself plus the longest chain of
+    names waiting for it) goes first, then the given order. Returns what each call returned. The first
+    exception stops new calls, waits for the running ones, and is raised."""
+    after = AFTER if after is None else after
+    order = list(names)
+    deps = {n: set(order) - {n} if "*" in after.get(n, ()) else set(after.get(n, ())) & set(order) for n in order}
+    for n in order:  # a cycle would never start: refuse it up front
+        seen, stack = set(), list(deps[n])
+        while stack:
+            d = stack.pop()
+            if d == n:
+                raise BookBuildError(f"notebook {n!r} waits for itself through {sorted(deps[n])}; fix AFTER")
+            if d not in seen:
+                seen.add(d)
+                stack.extend(deps[d])
+    expected = expected or {}
+    chain: dict[str, float] = {}
+
+    def ahead(n: str) -> float:  # expected seconds from n's start to the end of its longest chain of waiters
+        if n not in chain:
+            chain[n] = expected.get(n, 0.0) + max((ahead(w) for w in order if n in deps[w]), default=0.0)
+        return chain[n]
+
+    results: dict[str, float] = {}
+    pending: list[str] = sorted(order, key=lambda n: (-ahead(n), order.index(n)))
+    running: dict[Future[float], str] = {}
+    error: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, lanes), thread_name_prefix="book-lane") as pool:
+        while running or (pending and error is None):
+            for n in list(pending):
+                if error is not None or len(running) >= lanes:
+                    break
+                if deps[n] <= set(results):
+                    pending.remove(n)
+                    running[pool.submit(run, n)] = n
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                n = running.pop(fut)
+                try:
+                    results[n] = fut.result()
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, after the running calls end
+                    error = error or exc
+                    continue
+                if on_done is not None:
+                    on_done(n, results[n])
+    if error is not None:
+        raise error
+    return results
+
+
 def build(
     root: Path,
     scale: str = "full",
@@ -256,11 +360,13 @@ def build(
     extra_parameters: Mapping[str, Any] | None = None,
     timeout: int = 3600,
     only: list[str] | None = None,
+    lanes: int = 1,
 ) -> Path:
     """Execute the notebooks of ``root``'s book and build its HTML; return the ``html`` folder.
 
     ``only`` restricts execution to notebooks whose stem contains one of the
-    given strings (the others are still converted and rendered unexecuted).
+    given strings (the others are still converted and rendered unexecuted);
+    ``lanes`` notebooks run at once (see the module docstring).
     """
     if scale not in SCALES:
         raise BookBuildError(f"scale must be one of {SCALES}, got {scale!r}")
@@ -279,23 +385,34 @@ def build(
     claims = out_dir / "claims"  # the scoreboard of this build only
     if claims.exists():
         shutil.rmtree(claims)
-    run_env = {"PREDACT_CLAIMS_DIR": str(claims)}
+    run_env = {**OFFLINE_ENV, "PREDACT_CLAIMS_DIR": str(claims), **lane_environment(lanes)}
+    previous = previous_timings(out_dir / "timings.json")  # to start the longest chains first
     timings: dict[str, float] = {}
     t_start = time.time()
+    by_stem = {py.stem: py for py in sources}
+    run_now = []
     for py in sources:
-        params = parameters_for(py, requested, declared[py])
-        rel = py.relative_to(root).with_suffix(".ipynb")
-        target = stage / rel
         if only and not any(s in py.stem for s in only):
             import jupytext
 
-            jupytext.write(jupytext.read(py), target, fmt="ipynb")
-            continue
+            jupytext.write(jupytext.read(py), stage / py.relative_to(root).with_suffix(".ipynb"), fmt="ipynb")
+        else:
+            run_now.append(py.stem)
+
+    def run(stem: str) -> float:
+        py = by_stem[stem]
+        params = parameters_for(py, requested, declared[py])
         print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
-        dt = execute_notebook(py, target, params, cwd=root, timeout=timeout, env=run_env)
-        timings[py.stem] = round(dt, 1)
-        write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=False)
-        print(f"[book]   done in {dt:.1f} s", flush=True)
+        return _execute(py, stage / py.relative_to(root).with_suffix(".ipynb"), params, root, timeout)
+
+    def done(stem: str, dt: float) -> None:
+        timings[stem] = round(dt, 1)
+        write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=False, lanes=lanes)
+        print(f"[book]   {stem} done in {dt:.1f} s", flush=True)
+
+    with kernel_environment(run_env):
+        run_in_lanes(run_now, run, lanes=lanes, on_done=done, expected=previous)
+    timings = {s: timings[s] for s in run_now}  # table-of-contents order, whatever order they finished in
     html = out_dir / "html"
     if html.exists():
         shutil.rmtree(html)
@@ -319,17 +436,29 @@ def build(
         raise BookBuildError(f"jupyter-book build failed (exit {res.returncode}); see the warnings above")
     if not (built / "index.html").is_file():
         raise BookBuildError(f"jupyter-book finished but {built / 'index.html'} is missing")
-    write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=True)
+    write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=True, lanes=lanes)
     return built
 
 
-def write_timings(path: Path, scale: str, notebooks: Mapping[str, float], total: float, complete: bool) -> None:
+def previous_timings(path: Path) -> dict[str, float]:
+    """Seconds per notebook of the last build into the same folder (empty when there is none or it is
+    unreadable): the lanes' schedule starts the longest chains of notebooks first."""
+    try:
+        return {str(k): float(v) for k, v in json.loads(path.read_text())["notebooks"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_timings(path: Path, scale: str, notebooks: Mapping[str, float], total: float, complete: bool,
+                  lanes: int = 1) -> None:
     """Record how long each notebook took to execute and the whole build (``benchmarks/book_time.py`` reads it).
 
-    Rewritten after every notebook, so an interrupted build still leaves the times of what it ran."""
+    Rewritten after every notebook, so an interrupted build still leaves the times of what it ran. With
+    several lanes the notebooks' times overlap: ``execution_seconds`` is their sum, ``total_seconds`` the
+    wall-clock time of the whole build."""
     record = {"scale": scale, "complete": complete, "notebooks": dict(notebooks),
               "execution_seconds": round(sum(notebooks.values()), 1), "total_seconds": round(total, 1),
-              "cpu_count": os.cpu_count()}
+              "cpu_count": os.cpu_count(), "lanes": lanes}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=1))
     os.replace(tmp, path)
@@ -344,10 +473,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="extra notebook parameter; VALUE is parsed as YAML (like papermill -y)")
     ap.add_argument("--only", action="append", default=None, help="execute only notebooks whose name contains this")
     ap.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    ap.add_argument("--lanes", type=int, default=1, help="notebooks executed at once (each with cpus/lanes threads)")
     args = ap.parse_args(argv)
     extra = {k: yaml.safe_load(v) for k, v in args.param}
     try:
-        html = build(args.root, args.scale, args.out, extra, args.timeout, args.only)
+        html = build(args.root, args.scale, args.out, extra, args.timeout, args.only, args.lanes)
     except BookBuildError as exc:
         print(f"[book] FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

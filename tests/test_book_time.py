@@ -20,6 +20,11 @@ def test_timings_record_and_table(tmp_path, capsys):
     assert "whole build / goal (smoke, 15 min" in capsys.readouterr().out  # 55 s / 900 s
     write_timings(path, "full", {"02_world": 30.0}, 31.0, complete=False)
     assert "build interrupted" in table(json.loads(path.read_text()))
+    assert "lanes" not in text
+    write_timings(path, "full", {"02_world": 30.0, "03_collapse": 20.0}, 32.0, complete=True, lanes=2)
+    record = json.loads(path.read_text())
+    assert record["lanes"] == 2 and record["execution_seconds"] == 50.0 and record["total_seconds"] == 32.0
+    assert "in 2 lanes at once" in table(record)
 
 
 def test_slowest_cells_come_from_papermill_durations(tmp_path):
