@@ -204,10 +204,10 @@ lengths.round(3)
 # share of answers that end with end-of-text in role): {glue:text}`dpo_lengths`.
 # Of all chosen answers, {glue:text}`pref_too_long` have 256 tokens or more:
 # a model that reproduced the preferred answers' lengths exactly would lose
-# about that share of its answers to the 256-token limit on prompts like these,
-# which leaves little room under the 90% threshold, and longer answers take
-# more of it. Each model card (its method line) and
-# `predact_utils/miniature/align.py` record which DPO recipe each checkpoint used.
+# about that share of its answers to the 256-token limit on prompts like these.
+# Each model card (its method line) and `predact_utils/miniature/align.py`
+# record which DPO recipe each checkpoint used, and the recipes tried for the
+# medium DPO model.
 
 # %% [markdown]
 # ## What they write

@@ -95,3 +95,21 @@ def test_dpo_with_an_nll_term_on_chosen_trains_differently_from_plain_dpo(tiny_b
     assert "NLL" not in plain["method"] and "NLL loss on the chosen answer with weight 1" in rpo["method"]
     w = [AutoModelForCausalLM.from_pretrained(tmp_path / n).lm_head.weight.detach().numpy() for n in ("plain", "rpo")]
     assert not np.array_equal(w[0], w[1])
+
+
+def test_preference_pairs_leave_out_the_dropped_rejection_kinds() -> None:
+    from predact_utils import instructions
+
+    meta = instructions.load_preferences("train", with_meta=True)
+    n_truncated = sum(1 for k in meta["rejection"] if k == "truncated")
+    assert 0 < n_truncated < len(meta)
+    kept = align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("truncated",)))
+    assert len(kept) == len(meta) - n_truncated
+    assert kept.column_names == ["prompt", "chosen", "rejected"]
+    # the kept pairs are the non-truncated ones, in order
+    first = next(r for r in meta if r["rejection"] != "truncated")
+    assert kept[0]["chosen"] == first["chosen"] and kept[0]["rejected"] == first["rejected"]
+    assert len(align.preference_pairs("train", align.BUDGETS["dpo"])) == len(meta)
+    with pytest.raises(ValueError, match="no train pair has"):
+        align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("shuffled",)))
+    assert "truncated left out" in align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("truncated",)).dpo_method()
