@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -77,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         from predact_utils.bookbuild import build
 
         out = (args.out or paths.repo_root() / "_build" / f"book-time-{args.scale}").resolve()
-        os.environ["PREDACT_CACHE"] = str(out / "cold-cache")
+        cache = out / "cold-cache"
+        if cache.exists():  # left by an earlier timing into the same folder: it would make this build warm
+            shutil.rmtree(cache)
+        os.environ["PREDACT_CACHE"] = str(cache)
         t0 = time.time()
         build(paths.repo_root(), args.scale, out, lanes=args.lanes)
         print(f"[book_time] cold build took {time.time() - t0:.0f} s")

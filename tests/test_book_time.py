@@ -42,3 +42,23 @@ def test_slowest_cells_come_from_papermill_durations(tmp_path):
     rows = slowest_cells(tmp_path, n=2)
     assert rows == [("02_world", 1, 40.0, "scores = score_all()"), ("03_collapse", 1, 12.0, "run = sample()")]
     assert "| `02_world` | 1 | 40 | `scores = score_all()` |" in cells_table(rows)
+
+
+def test_a_timed_build_starts_from_an_empty_cache(tmp_path, monkeypatch):
+    import os
+
+    import predact_utils.bookbuild as bookbuild
+
+    out = tmp_path / "timed"
+    (out / "cold-cache" / "generations").mkdir(parents=True)
+    (out / "cold-cache" / "generations" / "old.npz").write_bytes(b"left by an earlier timing")
+    seen = {}
+
+    def fake_build(root, scale, out_dir, lanes=1):
+        seen.update(cache=os.environ["PREDACT_CACHE"], files=list((out_dir / "cold-cache").rglob("*")), lanes=lanes)
+        write_timings(out_dir / "timings.json", scale, {"00_setup": 1.0}, 2.0, complete=True, lanes=lanes)
+
+    monkeypatch.setattr(bookbuild, "build", fake_build)
+    monkeypatch.delenv("PREDACT_CACHE", raising=False)
+    assert main(["--scale", "smoke", "--out", str(out), "--lanes", "2"]) == 0
+    assert seen == {"cache": str(out / "cold-cache"), "files": [], "lanes": 2}
