@@ -11,8 +11,9 @@ APT_PACKAGES := mafft chromium chromium-driver
 WIDGETS_VERSION := 1.0.15
 MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
-# Notebooks executed at once by `make book` (each kernel gets cpus / LANES threads; see predact_utils/bookbuild.py)
-LANES ?= 2
+# Notebooks executed at once by `make book` (each kernel gets cpus / LANES threads; see predact_utils/bookbuild.py).
+# One: on the 2-core machine two lanes saved nothing at full scale (README, "The full book, measured").
+LANES ?= 1
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
 .PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism clean

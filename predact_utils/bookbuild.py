@@ -13,11 +13,12 @@ source of truth. A build
    notebook execution switched off (the notebooks are already executed), so
    the HTML lands in ``_build/html``.
 
-With ``lanes`` > 1 (``make book`` uses 2 on CPU), step 2 runs that many notebooks
+With ``lanes`` > 1 (``make book LANES=2``), step 2 runs that many notebooks
 at once, each kernel with ``cpu_count // lanes`` threads, as :data:`AFTER`
 allows, the longest chains first by the last build's times (else in
-table-of-contents order): the miniature models are too small for one
-notebook to keep every core busy. Two builds with the same ``lanes`` glue the
+table-of-contents order), for machines where one notebook's kernel cannot
+keep every core busy (on the 2-core machine it saved nothing at full scale:
+see the README). Two builds with the same ``lanes`` glue the
 same numbers; builds with different ``lanes`` may differ in the last digits (a
 kernel's thread count can change the order of floating-point sums).
 
