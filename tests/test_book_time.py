@@ -59,6 +59,7 @@ def test_a_timed_build_starts_from_an_empty_cache(tmp_path, monkeypatch):
         write_timings(out_dir / "timings.json", scale, {"00_setup": 1.0}, 2.0, complete=True, lanes=lanes)
 
     monkeypatch.setattr(bookbuild, "build", fake_build)
-    monkeypatch.delenv("PREDACT_CACHE", raising=False)
+    # main() points PREDACT_CACHE at the cold cache; setting it here first makes monkeypatch restore it after
+    monkeypatch.setenv("PREDACT_CACHE", str(tmp_path / "before"))
     assert main(["--scale", "smoke", "--out", str(out), "--lanes", "2"]) == 0
     assert seen == {"cache": str(out / "cold-cache"), "files": [], "lanes": 2}
