@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny random Llama checkpoints with a real BPE tokenizer and chat template.
+"""Shared fixtures: tiny random Llama checkpoints with a real BPE tokenizer and chat template; tiny books.
 
 Everything is built in the test from a config (no download): a byte-level BPE
 trained on a few sentences, wrapped as a fast tokenizer with eos/pad and a
@@ -7,6 +7,9 @@ user/assistant chat template, and a randomly initialised ``LlamaForCausalLM``.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,32 @@ def isolated_paths(tmp_path, monkeypatch):
     monkeypatch.delenv("PREDACT_ALLOW_DOWNLOAD", raising=False)
     (tmp_path / "models").mkdir()
     return tmp_path
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_book(folder: Path, notebooks: dict[str, str], intro_extra: str = "") -> Path:
+    """A tiny Jupyter Book under ``folder / "book"``: the repository's ``_config.yml`` and bibliography, an
+    intro page (plus ``intro_extra``) and one chapter per ``notebooks`` entry (stem -> percent-script text)."""
+    root = folder / "book"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    shutil.copy2(REPO / "_config.yml", root / "_config.yml")
+    for asset in ("references.bib", "favicon.png"):
+        shutil.copy2(REPO / "book" / asset, root / "book" / asset)
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                   + "".join(f"  - file: notebooks/{n}\n" for n in notebooks))
+    (root / "book" / "intro.md").write_text("# Intro\n\nA tiny book for a build test.\n" + intro_extra)
+    for stem, text in notebooks.items():
+        (root / "notebooks" / f"{stem}.py").write_text(text)
+    return root
+
+
+def build_book(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``python -m predact_utils.bookbuild`` on a :func:`make_book` book at smoke scale, with extra ``options``."""
+    return subprocess.run(
+        [sys.executable, "-m", "predact_utils.bookbuild", "--root", str(root), "--scale", "smoke",
+         "--out", str(root / "_build"), *options],
+        capture_output=True, text=True, timeout=600, check=False,
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 
 import pytest
+from conftest import build_book, make_book
 
 from predact_utils.bookbuild import AFTER, BookBuildError, kernel_environment, lane_environment, run_in_lanes
 
@@ -115,31 +117,13 @@ def test_lane_threads_and_the_kernel_environment_restore() -> None:
 
 @pytest.mark.slow
 def test_a_two_lane_build_runs_every_notebook_with_its_share_of_threads(tmp_path) -> None:
-    import json
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parent.parent
-    root = tmp_path / "book"
-    (root / "book").mkdir(parents=True)
-    (root / "notebooks").mkdir()
-    shutil.copy2(repo / "_config.yml", root / "_config.yml")
-    for asset in ("references.bib", "favicon.png"):
-        shutil.copy2(repo / "book" / asset, root / "book" / asset)
-    (root / "book" / "intro.md").write_text("# Intro\n\nA tiny book for the lanes test.\n")
     names = ["01_a", "02_b", "03_c"]
-    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                   + "".join(f"  - file: notebooks/{n}\n" for n in names))
-    for n in names:
-        (root / "notebooks" / f"{n}.py").write_text(
-            f'# %% [markdown]\n# # Chapter {n}\n\n# %% tags=["parameters"]\nscale = "full"\n\n'
-            f'# %%\nimport os, pathlib\npathlib.Path({str(tmp_path)!r}, "{n}.txt").write_text('
-            'os.environ.get("OMP_NUM_THREADS", "unset"))\n')
-    res = subprocess.run([sys.executable, "-m", "predact_utils.bookbuild", "--root", str(root), "--scale", "smoke",
-                          "--out", str(root / "_build"), "--lanes", "2"],
-                         capture_output=True, text=True, timeout=600, check=False)
+    root = make_book(tmp_path, {
+        n: f'# %% [markdown]\n# # Chapter {n}\n\n# %% tags=["parameters"]\nscale = "full"\n\n'
+           f'# %%\nimport os, pathlib\npathlib.Path({str(tmp_path)!r}, "{n}.txt").write_text('
+           'os.environ.get("OMP_NUM_THREADS", "unset"))\n'
+        for n in names})
+    res = build_book(root, "--lanes", "2")
     assert res.returncode == 0, res.stdout + res.stderr
     threads = str(max(1, (os.cpu_count() or 1) // 2))
     assert all((tmp_path / f"{n}.txt").read_text() == threads for n in names)
