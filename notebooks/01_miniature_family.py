@@ -205,9 +205,11 @@ lengths.round(3)
 # Of all chosen answers, {glue:text}`pref_too_long` have 256 tokens or more:
 # a model that reproduced the preferred answers' lengths exactly would lose
 # about that share of its answers to the 256-token limit on prompts like these.
-# Each model card (its method line) and `predact_utils/miniature/align.py`
-# record which DPO recipe each checkpoint used, and the recipes tried for the
-# medium DPO model.
+# The medium DPO model is therefore trained without the pairs whose chosen
+# answer does not end within 256 tokens; the small one on all pairs. Each model
+# card (its method line, also in the overview table) and
+# `predact_utils/miniature/align.py` record which DPO recipe each checkpoint
+# used, and the recipes tried for the medium DPO model.
 
 # %% [markdown]
 # ## What they write

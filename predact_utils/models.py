@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from predact_utils import paths
+from predact_utils.allocator import keep_allocations
 from predact_utils.registry import PairSpec, list_pairs, resolve_pair
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".json", ".model", ".txt")
@@ -223,6 +224,8 @@ def load_model(
     except OSError as err:
         raise ModelNotAvailableError(f"{_not_available_message(ident)} (loader said: {err})") from err
     model.eval()
+    if model.get_input_embeddings().weight.device.type == "cpu":
+        keep_allocations()
     if chat_template and not getattr(tokenizer, "chat_template", None):
         tokenizer.chat_template = chat_template
     if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:

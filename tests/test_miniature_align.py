@@ -113,3 +113,27 @@ def test_preference_pairs_leave_out_the_dropped_rejection_kinds() -> None:
     with pytest.raises(ValueError, match="no train pair has"):
         align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("shuffled",)))
     assert "truncated left out" in align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("truncated",)).dpo_method()
+
+
+def test_preference_pairs_leave_out_chosen_answers_that_cannot_end_in_time() -> None:
+    from predact_utils import instructions
+
+    def words(text: str, add_special_tokens: bool = False) -> dict[str, list[str]]:  # one token per word
+        return {"input_ids": text.split()}
+
+    meta = instructions.load_preferences("train", with_meta=True)
+    n_words = [len(r["chosen"][0]["content"].split()) for r in meta]
+    limit = sorted(n_words)[len(n_words) // 2] + 1  # the median answer and its end-of-text token just fit
+    budget = align.AlignBudget(epochs=1, lr=1e-4, batch=4, max_chosen_tokens=limit)
+    kept = align.preference_pairs("train", budget, words)
+    assert 0 < len(kept) < len(meta)
+    assert len(kept) == sum(1 for n in n_words if n + 1 <= limit)
+    assert all(len(r["chosen"][0]["content"].split()) + 1 <= limit for r in kept)
+    both = align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4, max_chosen_tokens=limit,
+                                                             drop_rejections=("truncated",)), words)
+    assert len(both) == sum(1 for n, r in zip(n_words, meta["rejection"], strict=True)
+                            if n + 1 <= limit and r != "truncated")
+    with pytest.raises(ValueError, match="pass the policy's tokenizer"):
+        align.preference_pairs("train", budget)
+    assert "does not end within" in budget.dpo_method()
+    assert align.BUDGETS["dpo-m"].max_chosen_tokens == align.ANSWER_TOKENS

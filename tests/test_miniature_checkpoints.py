@@ -22,16 +22,6 @@ CHECKPOINTS = sorted(p.parent.name for p in MODELS.glob("mini-*/model.safetensor
 
 pytestmark = pytest.mark.skipif(not CHECKPOINTS, reason=f"no miniature checkpoints under {MODELS} yet")
 
-#: Sanity thresholds of issue 5 that a committed checkpoint is known to miss: the test is an expected
-#: failure (strict, so it turns red once the checkpoint is retrained and passes), and the shortfall is
-#: stated in the model card and the book.
-KNOWN_SHORTFALLS: dict[str, str] = {
-    "mini-m-dpo": "89.1% of 320 samples end with end-of-text in role within 256 tokens (threshold 90%; "
-                  "mini-m-sft: 91.3%). Plain DPO gave 85.0%; the retrain with an NLL term on the chosen "
-                  "answers (RPO) narrowed the gap; held-out preference accuracy 0.822 passes",
-}
-
-
 @pytest.mark.parametrize("name", CHECKPOINTS)
 def test_checkpoint_loads_offline_with_its_card(name: str) -> None:
     d = MODELS / name
@@ -84,10 +74,6 @@ def test_aligned_card_remeasured_and_behaves(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in CHECKPOINTS if n.split("-")[-1] in ("sft", "dpo", "rlhf")])
 def test_aligned_card_meets_the_sanity_thresholds(name: str) -> None:
     failures = measure.shortfalls(read_card(MODELS / name))
-    if name in KNOWN_SHORTFALLS:
-        if failures:
-            pytest.xfail(f"known shortfall: {KNOWN_SHORTFALLS[name]} (measured: {failures})")
-        pytest.fail(f"{name} now meets every threshold: remove it from KNOWN_SHORTFALLS")
     assert not failures, f"{name}: {failures}"
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from predact_utils import paths
+from predact_utils.allocator import keep_allocations
 from predact_utils.miniature import pretrain as pt
 from predact_utils.miniature.configs import BUDGETS
 from predact_utils.miniature.tokenizer import balanced_sample, save_tokenizer, train_tokenizer
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown stage(s) {unknown}; choose from {STAGES}", file=sys.stderr)
         return 2
+    keep_allocations()  # training on the CPU: reuse freed activations instead of faulting them in again
     for s in stages:
         if s == "tokenizer":
             stage_tokenizer()

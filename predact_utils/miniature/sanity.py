@@ -32,6 +32,9 @@ from predact_utils.scoring import encode_documents, perplexity, token_logprobs
 ROLE_BREAKS: tuple[str, ...] = ("<|user|>", "<|assistant|>")
 
 
+#: New tokens an aligned model's sampled answer may take, end-of-text included, in the behaviour check.
+ANSWER_TOKENS = 256
+
 def corpus_perplexity(model: Any, tok: Any, texts: Sequence[str], window: int = 512) -> tuple[float, int]:
     """Perplexity of ``model`` on documents (EOS-prefixed, sliding window), and the number of scored tokens."""
     seqs = encode_documents(tok, texts)
@@ -50,7 +53,7 @@ def bigram_perplexity(lm: BigramLM, tok: Any, texts: Sequence[str]) -> float:
     return math.exp(total / n)
 
 
-def assistant_behaviour(model: Any, tok: Any, prompts: Sequence[str], n: int = 4, max_new_tokens: int = 256,
+def assistant_behaviour(model: Any, tok: Any, prompts: Sequence[str], n: int = 4, max_new_tokens: int = ANSWER_TOKENS,
                         seed: int = 0) -> dict[str, Any]:
     """Share of nucleus samples (p = 0.9) that stop with end-of-text and never write a role marker."""
     ids = encode_prompts(tok, prompts, role="aligned")
