@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 #: Freed memory at the top of the heap beyond this is returned to the kernel.
 TRIM_THRESHOLD = 2**30
-_state: dict[str, bool] = {}
 
 
 def wanted() -> bool:
@@ -40,22 +40,21 @@ def wanted() -> bool:
     return value == "1"
 
 
+@functools.cache
 def keep_allocations() -> bool:
     """Make glibc's ``malloc`` keep and reuse freed memory (see the module doc); ``True`` when it is set.
 
-    Idempotent; a no-op returning ``False`` when switched off or when the C library has no ``mallopt``.
+    Acts once per process; a no-op returning ``False`` when switched off or when the C library has no
+    ``mallopt``.
     """
-    if "on" in _state:
-        return _state["on"]
-    on = False
-    if wanted():
-        name = ctypes.util.find_library("c")
-        try:
-            mallopt = ctypes.CDLL(name).mallopt if name else None
-        except (OSError, AttributeError):
-            mallopt = None
-        if mallopt is not None:
-            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            on = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-    _state["on"] = on
-    return on
+    if not wanted():
+        return False
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        return False
+    if mallopt is None:
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))

@@ -200,6 +200,11 @@ def preference_pairs(chats: Sequence[Chat], n: int | None = None) -> list[dict[s
     return out
 
 
+def answer_tokens(turns: Sequence[dict[str, str]], tokenizer: Any) -> int:
+    """Tokens of the last turn's text alone (no special tokens): an answer's length in ``tokenizer``'s tokens."""
+    return len(tokenizer(turns[-1]["content"], add_special_tokens=False)["input_ids"])
+
+
 def render_chat(c: Chat) -> str:
     """Plain-text rendering of a chat (``User: ...`` / ``Assistant: ...``) for the evaluation corpus."""
     return "\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in c["messages"])

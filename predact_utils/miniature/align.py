@@ -84,9 +84,8 @@ def preference_pairs(split_name: str, budget: AlignBudget, tokenizer: PreTrained
     def keep(r: dict[str, Any]) -> bool:
         if r["rejection"] in budget.drop_rejections:
             return False
-        if budget.max_chosen_tokens:
-            n = len(tokenizer(r["chosen"][0]["content"], add_special_tokens=False)["input_ids"]) + 1
-            return n <= budget.max_chosen_tokens
+        if budget.max_chosen_tokens:  # the answer and its end-of-text token must fit
+            return instructions.answer_tokens(r["chosen"], tokenizer) + 1 <= budget.max_chosen_tokens
         return True
 
     return rows.filter(keep).select_columns(["prompt", "chosen", "rejected"])

@@ -16,7 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from predact_utils import paths
+from predact_utils.instructions import answer_tokens
 from predact_utils.miniature.cards import read_card
+from predact_utils.miniature.sanity import ANSWER_TOKENS
 from predact_utils.plotting import ROLE_COLORS
 
 
@@ -149,7 +151,8 @@ def loss_at_tokens(cards: dict[str, dict[str, Any]], marks: Sequence[float],
     return pd.DataFrame(rows).set_index("tokens (M)")
 
 
-def preference_lengths(pairs: Sequence[dict[str, Any]], tokenizer: Any, max_new_tokens: int = 256) -> pd.DataFrame:
+def preference_lengths(pairs: Sequence[dict[str, Any]], tokenizer: Any,
+                       max_new_tokens: int = ANSWER_TOKENS) -> pd.DataFrame:
     """Answer lengths in the DPO preference pairs, per rejection kind and over all pairs (why DPO lengthens answers).
 
     ``pairs`` are rows of ``instructions.load_preferences(..., with_meta=True)``. Lengths are the tokens of the
@@ -159,11 +162,8 @@ def preference_lengths(pairs: Sequence[dict[str, Any]], tokenizer: Any, max_new_
     if not len(pairs):
         raise ValueError("no preference pairs given; load them with instructions.load_preferences(with_meta=True)")
 
-    def n_tokens(turns: list[dict[str, str]]) -> int:
-        return len(tokenizer(turns[-1]["content"], add_special_tokens=False)["input_ids"])
-
-    df = pd.DataFrame([{"rejection": r["rejection"], "chosen": n_tokens(r["chosen"]),
-                        "rejected": n_tokens(r["rejected"])} for r in pairs])
+    df = pd.DataFrame([{"rejection": r["rejection"], "chosen": answer_tokens(r["chosen"], tokenizer),
+                        "rejected": answer_tokens(r["rejected"], tokenizer)} for r in pairs])
 
     def summary(d: pd.DataFrame) -> dict[str, float]:
         return {"pairs": len(d), "chosen mean tokens": d["chosen"].mean(), "rejected mean tokens": d["rejected"].mean(),

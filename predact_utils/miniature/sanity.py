@@ -30,10 +30,9 @@ from predact_utils.scoring import encode_documents, perplexity, token_logprobs
 
 #: Markers that show a model left the assistant role (it started writing the user's turn).
 ROLE_BREAKS: tuple[str, ...] = ("<|user|>", "<|assistant|>")
-
-
 #: New tokens an aligned model's sampled answer may take, end-of-text included, in the behaviour check.
 ANSWER_TOKENS = 256
+
 
 def corpus_perplexity(model: Any, tok: Any, texts: Sequence[str], window: int = 512) -> tuple[float, int]:
     """Perplexity of ``model`` on documents (EOS-prefixed, sliding window), and the number of scored tokens."""
