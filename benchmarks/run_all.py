@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks import bench_lm_eval, bench_sampling, bench_scoring
+from benchmarks import bench_lm_eval, bench_precision, bench_sampling, bench_scoring
 
 
 def main() -> None:
@@ -18,6 +18,8 @@ def main() -> None:
     scor = bench_scoring.main()
     print("\n== perplexity agreement ==")
     agree = bench_lm_eval.main()
+    print("\n== bf16 against float32 ==")
+    prec = bench_precision.main()
     print("\n== memory (child process) ==")
     subprocess.run([sys.executable, "-m", "benchmarks.bench_memory"], check=True)
     print("\n== summary ==")
@@ -25,6 +27,8 @@ def main() -> None:
           f"roofline fraction {samp['roofline_fraction']:.2f}")
     for label, ratio in scor.items():
         print(f"scoring throughput vs plain loop, {label}: {ratio:.2f}x (goal >= 1.0x, statistics included)")
+    for label in ("scoring", "finetune_step", "sampling"):
+        print(f"{label}: float32 time / bf16 time {prec[label]:.2f}x (the book uses bf16 only on CPUs with AMX)")
     key = "ppl_rel_diff_lm_eval" if "ppl_rel_diff_lm_eval" in agree else "ppl_rel_diff_transformers"
     print(f"perplexity relative difference ({key.removeprefix('ppl_rel_diff_')}): {agree[key]:.1e} (goal < 1e-3)")
 

@@ -55,9 +55,21 @@ set_style()
 # looked up. Local checkpoints of the miniature family live under
 # `data/models/`; a Hugging Face hub id is looked up in the hub cache only,
 # as the book runs offline.
+#
+# Models compute in {glue:text}`env_dtype` in this run. On a GPU, and on a
+# CPU that multiplies bf16 matrices in hardware (Intel AMX), they load in
+# bf16, as the paper-scale models are usually run; on other CPUs, in
+# float32. `benchmarks/bench_precision.py` measures what this changes on
+# the book's machine: the speed of scoring, fine-tuning and sampling, and
+# the gold-text perplexities of mini-m-base and mini-m-rlhf in both dtypes
+# (benchmarks/README.md has the numbers). Fine-tuning (Fig. 2B) keeps float32 weights and optimizer states
+# and multiplies in bf16 (mixed precision). `PREDACT_DTYPE=fp32` (or `bf16`)
+# overrides the choice; the artifact cache keeps results of different dtypes
+# apart.
 
 # %%
 env = environment_table()
+glue("env_dtype", env.loc[env["name"] == "compute dtype", "value"].item(), display=False)
 env
 
 # %% [markdown]

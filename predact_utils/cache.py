@@ -51,8 +51,14 @@ def _feed(h: Any, obj: Any) -> None:
         h.update(f"A{arr.dtype.str}{arr.shape}:".encode() + arr.tobytes())
     elif isinstance(obj, np.generic):
         _feed(h, obj.item())
-    elif hasattr(obj, "detach") and hasattr(obj, "cpu"):  # torch tensor
-        _feed(h, obj.detach().cpu().numpy())
+    elif hasattr(obj, "detach") and hasattr(obj, "cpu"):  # torch tensor (bf16 has no NumPy dtype: hash its bits)
+        import torch  # already imported by whoever made the tensor
+
+        t = obj.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            h.update(b"bf16")
+            t = t.view(torch.int16)
+        _feed(h, t.numpy())
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         h.update(f"D{type(obj).__name__}:".encode())
         _feed(h, {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})

@@ -71,16 +71,22 @@ class DeviceInfo:
     name: str
     count: int
     torch_threads: int
+    fast_bf16: bool = False  # a CPU with bf16 matrix hardware (AMX)
+    dtype: str = "fp32"  # what models load in (predact_utils.models.default_dtype)
 
 
 def device_info() -> DeviceInfo:
     """CUDA GPUs when present (the paper-scale runs), else the CPU (the miniature family)."""
     import torch
 
+    from predact_utils.models import cpu_has_fast_bf16, default_dtype, dtype_label
+
+    dtype = dtype_label(default_dtype())
     if torch.cuda.is_available():
         n = torch.cuda.device_count()
-        return DeviceInfo("cuda", torch.cuda.get_device_name(0), n, torch.get_num_threads())
-    return DeviceInfo("cpu", platform.processor() or platform.machine(), os.cpu_count() or 1, torch.get_num_threads())
+        return DeviceInfo("cuda", torch.cuda.get_device_name(0), n, torch.get_num_threads(), False, dtype)
+    return DeviceInfo("cpu", platform.processor() or platform.machine(), os.cpu_count() or 1, torch.get_num_threads(),
+                      cpu_has_fast_bf16(), dtype)
 
 
 def environment_table() -> pd.DataFrame:
@@ -95,6 +101,8 @@ def environment_table() -> pd.DataFrame:
         ("device", "name", dev.name),
         ("device", "count", str(dev.count)),
         ("device", "torch threads", str(dev.torch_threads)),
+        ("device", "bf16 matrix hardware (AMX)", "yes" if dev.fast_bf16 else "no"),
+        ("device", "compute dtype", dev.dtype),
     ]
     rows += [
         ("folder", "repository", str(paths.repo_root())),

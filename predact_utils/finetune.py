@@ -47,8 +47,14 @@ def training_blocks(tokenizer: Any, texts: Sequence[str], budget: FinetuneBudget
 
 
 def finetune(model: Any, blocks: np.ndarray, budget: FinetuneBudget, seed: int) -> Any:
-    """A fine-tuned copy of ``model`` (the original is left untouched); full fine-tuning with ``Trainer``."""
+    """A fine-tuned copy of ``model`` (the original is left untouched); full fine-tuning with ``Trainer``.
+
+    The copy trains with float32 weights and optimizer states; a model that computes in bf16 (on GPU, or
+    on a CPU with AMX, see :func:`predact_utils.models.default_dtype`) trains with bf16 mixed precision
+    (``TrainingArguments(bf16=True)``, autocast), and the tuned copy is returned in the parent's dtype.
+    """
     torch.manual_seed(seed)
+    dtype = model.dtype
     m = copy.deepcopy(model).float().train()
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(
@@ -56,9 +62,10 @@ def finetune(model: Any, blocks: np.ndarray, budget: FinetuneBudget, seed: int) 
             learning_rate=budget.lr, lr_scheduler_type="cosine", warmup_steps=0.1, weight_decay=0.0,
             logging_steps=max(1, budget.steps // 5), save_strategy="no", seed=seed, data_seed=seed,
             use_cpu=not torch.cuda.is_available(), report_to=[], dataloader_num_workers=0, disable_tqdm=True,
+            bf16=dtype == torch.bfloat16,
         )
         Trainer(model=m, args=args, train_dataset=BlockDataset(blocks)).train()
-    return m.eval()
+    return m.to(dtype).eval()
 
 
 def finetuned_test_scores(lm: Any, train_texts: Sequence[str], test_texts: Sequence[str], budget: FinetuneBudget,
@@ -69,7 +76,7 @@ def finetuned_test_scores(lm: Any, train_texts: Sequence[str], test_texts: Seque
     tok = lm.tokenizer
     test = encode_documents(tok, test_texts)
     inputs = {"model": lm.cache_id, "train": stable_hash(list(train_texts)), "test": stable_hash(test),
-              "budget": asdict(budget), "seed": seed, "window": window, "stride": stride, "code": "finetune-1"}
+              "budget": asdict(budget), "seed": seed, "window": window, "stride": stride, "code": "finetune-2"}
 
     def compute() -> dict[str, np.ndarray]:
         tuned = finetune(lm.model, training_blocks(tok, train_texts, budget, seed), budget, seed)

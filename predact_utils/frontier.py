@@ -66,7 +66,8 @@ def interpolated_model(base: LoadedModel, aligned: LoadedModel, a: float, role: 
     sa = aligned.model.state_dict()
     for name, p in model.state_dict().items():
         if p.is_floating_point():
-            p.copy_((1.0 - a) * p + a * sa[name].to(p.device, p.dtype))
+            mixed = (1.0 - a) * p.float() + a * sa[name].to(p.device, torch.float32)  # mixed in float32
+            p.copy_(mixed.to(p.dtype))
     model.eval()
     return _point(base, aligned, model, a, "interp", role)
 

@@ -93,14 +93,16 @@ def nucleus_sample(logits: torch.Tensor, u: torch.Tensor, top_p: float, temperat
     """
     if temperature == 0:
         return logits.argmax(-1)
-    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    x = logits.float()
+    probs = torch.softmax(x / temperature if temperature != 1.0 else x, dim=-1)
     if top_p < 1.0:
         sv = _sorted_ascending(probs)
         cs = sv.cumsum(-1)
-        mass_geq = cs[:, -1:] - cs + sv  # mass of the tokens with probability >= sv[i]
-        last = ((mass_geq >= top_p).sum(-1, keepdim=True) - 1).clamp_min(0)
+        # The tokens from ascending position i up hold total - cs[i - 1]; the nucleus starts at the last i
+        # where that reaches top_p, i.e. at the number of positions j with cs[j] <= total - top_p.
+        last = torch.searchsorted(cs, cs[:, -1:] - top_p, right=True).clamp_max(probs.shape[-1] - 1)
         tau = sv.gather(-1, last)
-        probs = torch.where(probs >= tau, probs, torch.zeros((), dtype=probs.dtype, device=probs.device))
+        probs = probs.masked_fill_(probs < tau, 0.0)  # ties at the boundary stay
     cdf = probs.cumsum(-1)
     x = (u.to(cdf.device, cdf.dtype) * cdf[:, -1]).unsqueeze(-1)
     idx = torch.searchsorted(cdf, x, right=True).clamp_max(probs.shape[-1] - 1)

@@ -51,8 +51,8 @@ def test_hub_id_in_local_cache_loads_offline(tiny_pair_dir, isolated_paths, no_n
     shutil.copytree(tiny_pair_dir / "tiny-base", snap)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("0123abcd")
-    lm = models.load_model("someone/tiny")
-    assert lm.fingerprint == "rev:0123abcd" and lm.cache_id == "someone/tiny@rev:0123abcd"
+    lm = models.load_model("someone/tiny", dtype="fp32")
+    assert lm.fingerprint == "rev:0123abcd" and lm.cache_id == "someone/tiny@rev:0123abcd|fp32"
 
 
 def test_same_weights_share_a_cache_id_wherever_they_are_loaded_from(tiny_pair_dir, tmp_path, no_network):
@@ -60,14 +60,14 @@ def test_same_weights_share_a_cache_id_wherever_they_are_loaded_from(tiny_pair_d
     copy = tmp_path / "elsewhere" / "renamed-base"
     shutil.copytree(tiny_pair_dir / "tiny-base", copy)
     a, b = models.load_model(str(tiny_pair_dir / "tiny-base")), models.load_model(str(copy))
-    assert a.name != b.name and a.cache_id == b.cache_id == a.fingerprint
+    assert a.name != b.name and a.cache_id == b.cache_id == f"{a.fingerprint}|{a.dtype}"
     assert models.load_model(str(tiny_pair_dir / "tiny-rlhf")).cache_id != a.cache_id
 
 
 def test_load_pair_from_folders(tiny_pair_dir, isolated_paths, no_network):
     pair = load_pair(f"{tiny_pair_dir / 'tiny-base'},{tiny_pair_dir / 'tiny-rlhf'}")
     assert pair.base.role == "base" and pair.aligned.role == "aligned"
-    assert pair.base.model.dtype == torch.float32 and not pair.base.model.training
+    assert pair.base.model.dtype == models.default_dtype() and not pair.base.model.training
     assert pair.base.fingerprint.startswith("sha256:") and pair.base.fingerprint != pair.aligned.fingerprint
     again = models.load_model(str(tiny_pair_dir / "tiny-base"))
     assert again.fingerprint == pair.base.fingerprint
@@ -123,3 +123,36 @@ def test_folder_that_is_not_a_checkpoint_is_explained(tmp_path, isolated_paths, 
     (tmp_path / "not-a-model" / "weights.bin").write_bytes(b"x")
     with pytest.raises(ModelNotAvailableError, match="not a Hugging Face checkpoint \\(it has no config.json\\)"):
         models.load_model(str(tmp_path / "not-a-model"))
+
+
+def test_compute_dtype_follows_the_hardware_unless_overridden(monkeypatch):
+    """``auto``: bf16 on a CPU with AMX (or a GPU), float32 on other CPUs; ``$PREDACT_DTYPE`` and the argument win."""
+    monkeypatch.delenv("PREDACT_DTYPE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: True)
+    assert models.default_dtype() == torch.bfloat16
+    monkeypatch.setattr(models, "cpu_has_fast_bf16", lambda: False)
+    assert models.default_dtype() == models.default_dtype("auto") == torch.float32
+    monkeypatch.setenv("PREDACT_DTYPE", "bf16")
+    assert models.default_dtype() == torch.bfloat16
+    assert models.default_dtype("fp32") == torch.float32  # the argument beats the environment
+    monkeypatch.setenv("PREDACT_DTYPE", "float64")
+    with pytest.raises(ValueError, match=r"PREDACT_DTYPE.*'auto'"):
+        models.default_dtype()
+    with pytest.raises(ValueError, match="unknown dtype 'half'"):
+        models.default_dtype("half")
+
+
+def test_results_of_different_dtypes_get_different_cache_ids(tiny_pair_dir, no_network):
+    a = models.load_model(str(tiny_pair_dir / "tiny-base"), dtype="fp32")
+    b = models.load_model(str(tiny_pair_dir / "tiny-base"), dtype="bf16")
+    assert (a.dtype, b.dtype) == ("fp32", "bf16") and b.model.dtype == torch.bfloat16
+    assert a.fingerprint == b.fingerprint and a.cache_id != b.cache_id
+
+
+def test_bf16_scores_agree_with_float32(tiny_pair_dir, tmp_path, no_network):
+    """The same checkpoint in bf16 gives nearly the same perplexity (bf16 keeps 8 bits of mantissa)."""
+    docs = [[0] + list(range(5, 60)), [0] + list(range(60, 130))]
+    ppl = {d: perplexity(cached_token_logprobs(models.load_model(str(tiny_pair_dir / "tiny-base"), dtype=d), docs,
+                                               cache=ArtifactCache(tmp_path), progress=False)) for d in ("fp32", "bf16")}
+    assert ppl["bf16"] == pytest.approx(ppl["fp32"], rel=0.02) and ppl["bf16"] != ppl["fp32"]
