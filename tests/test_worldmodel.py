@@ -75,3 +75,22 @@ def test_finetuning_lowers_the_loss_on_its_data_and_leaves_the_original(tiny_tok
         assert torch.equal(v, before[k])
     with pytest.raises(ValueError, match="bad fine-tuning budget"):
         FinetuneBudget(steps=0)
+
+
+def test_a_bf16_model_fine_tunes_with_mixed_precision_and_comes_back_in_bf16(tiny_tokenizer, tiny_model) -> None:
+    """The book's default on a CPU with AMX: float32 master weights, bf16 autocast, the tuned copy in bf16."""
+    import copy
+
+    import torch
+
+    model = copy.deepcopy(tiny_model).to(torch.bfloat16)
+    text = ["the quick brown fox jumps over the lazy dog. " * 8] * 6
+    budget = FinetuneBudget(steps=8, block=32, batch=4, lr=3e-3)
+    blocks = training_blocks(tiny_tokenizer, text, budget, seed=0)
+    tuned = finetune(model, blocks, budget, seed=0)
+    assert tuned.dtype == torch.bfloat16 and model.dtype == torch.bfloat16
+    x = torch.from_numpy(blocks[:2].astype(np.int64))
+    with torch.no_grad():
+        assert tuned(input_ids=x, labels=x).loss < model(input_ids=x, labels=x).loss
+    again = finetune(model, blocks, budget, seed=0)  # same seed, same result
+    assert all(torch.equal(a, b) for a, b in zip(tuned.state_dict().values(), again.state_dict().values(), strict=True))
