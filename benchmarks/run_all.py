@@ -8,12 +8,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks import bench_lm_eval, bench_precision, bench_sampling, bench_scoring
+from benchmarks import bench_lm_eval, bench_nucleus, bench_precision, bench_sampling, bench_scoring
 
 
 def main() -> None:
     print("== sampling ==")
     samp = bench_sampling.main()
+    print("\n== nucleus draw ==")
+    nuc = bench_nucleus.main()
     print("\n== scoring ==")
     scor = bench_scoring.main()
     print("\n== perplexity agreement ==")
@@ -25,6 +27,8 @@ def main() -> None:
     print("\n== summary ==")
     print(f"sampling speed-up vs default generate: {samp['sampling_speedup']:.2f}x (goal >= 2x); "
           f"roofline fraction {samp['roofline_fraction']:.2f}")
+    print(f"nucleus draw, compiled kernel vs sorting: {nuc['draw']:.2f}x alone, {nuc['sampling']:.2f}x end to end "
+          f"({nuc['identical']:.1%} of generations identical)")
     for label, ratio in scor.items():
         print(f"scoring throughput vs plain loop, {label}: {ratio:.2f}x (goal >= 1.0x, statistics included)")
     for label in ("scoring", "finetune_step", "sampling"):

@@ -21,7 +21,7 @@ from predact_utils.models import LoadedModel
 from predact_utils.sampling import Generation, SamplingParams, generate
 from predact_utils.scoring import SequenceScores, token_logprobs
 
-CODE_VERSION = "core-1"  # bump when a change alters results, to invalidate old entries
+CODE_VERSION = "core-2"  # bump when a change alters results, to invalidate old entries
 
 
 def cached_generations(

@@ -28,13 +28,13 @@ definitions, with the counts fused into one pass and the sums taken in float64.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from predact_utils import statkernels
+from predact_utils.threads import split_rows
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,9 @@ class DistStats:
 _MIN_ROWS_PER_THREAD = 128
 #: Rows per block of the CPU passes: 64 rows of a 32k vocabulary in float32 are 8 MB, of 8k 2 MB (one core's L2 here).
 _CACHE_ROWS = 64
-_POOLS: dict[int, ThreadPoolExecutor] = {}
 #: Use the compiled kernels of :mod:`statkernels` when numba is installed (tests switch this off to
 #: compare them with the NumPy passes).
 _FUSED = True
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A process-wide thread pool for the CPU statistics (created once per size)."""
-    if workers not in _POOLS:
-        _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="diststats")
-    return _POOLS[workers]
 
 
 def _topk_desc(x: np.ndarray, k: int) -> np.ndarray:
@@ -228,13 +220,10 @@ def stats_from_logits(
             done = [block(a, min(a + _CACHE_ROWS, sl.stop)) for a in range(sl.start, sl.stop, _CACHE_ROWS)]
             return tuple(None if done[0][i] is None else np.concatenate([d[i] for d in done]) for i in range(5))
 
-        workers = min(torch.get_num_threads(), n // _MIN_ROWS_PER_THREAD)
-        if workers <= 1:
-            parts = rows(slice(0, n))
-        else:  # NumPy's passes run single-threaded but release the GIL: split the rows over threads
-            bounds = np.linspace(0, n, workers + 1).astype(int)
-            done = list(_pool(workers).map(rows, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]))
-            parts = tuple(None if done[0][i] is None else np.concatenate([d[i] for d in done]) for i in range(5))
+        # NumPy's passes and the kernels run single-threaded but release the GIL: split the rows over threads
+        done = split_rows(rows, n, min(torch.get_num_threads(), n // _MIN_ROWS_PER_THREAD))
+        parts = done[0] if len(done) == 1 else tuple(
+            None if done[0][i] is None else np.concatenate([d[i] for d in done]) for i in range(5))
         topk_mass, above, entropy, rank, t_lp = parts
         target_lp = None if t_lp is None else torch.from_numpy(np.ascontiguousarray(t_lp))
     else:

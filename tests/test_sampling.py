@@ -6,13 +6,55 @@ import numpy as np
 import pytest
 import torch
 
+from predact_utils import nucleuskernel
 from predact_utils.nucleus import nucleus_size, zipf_probs
-from predact_utils.sampling import SamplingParams, generate, nucleus_sample, sample_ids
+from predact_utils.sampling import SamplingParams, _nucleus_by_sorting, generate, nucleus_sample, sample_ids
 
 PROMPTS = [[1, 57, 74, 281, 262, 274, 263], [1, 54, 259, 223, 83, 87, 75, 69, 77, 291, 84], [5, 6, 7]]
 
 
-def test_nucleus_on_a_hand_made_distribution():
+@pytest.fixture(params=["compiled", "sorting"])
+def draw_path(request, monkeypatch):
+    """Run a test with the CPU kernel of nucleuskernel and again with the sorting version."""
+    from predact_utils import sampling
+
+    if request.param == "compiled" and not nucleuskernel.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(sampling, "_COMPILED", request.param == "compiled")
+    return request.param
+
+
+def _reference_draw(probs: np.ndarray, u: float, top_p: float) -> int:
+    """The nucleus rule in float64 with a full sort: the token the sampler should draw at ``u``."""
+    p = probs.astype(np.float64)
+    desc = np.sort(p)[::-1]
+    k = int(np.searchsorted(np.cumsum(desc), top_p, side="left")) if top_p < 1.0 else p.size - 1
+    keep = p >= desc[min(k, p.size - 1)]
+    cdf = np.cumsum(np.where(keep, p, 0.0))
+    return int(np.searchsorted(cdf, u * cdf[-1], side="right"))
+
+
+def test_the_kernel_draws_what_the_rule_says_on_many_distributions():
+    g = torch.Generator().manual_seed(0)
+    rows = []
+    for scale in (0.3, 1.0, 3.0, 8.0):
+        rows.append(torch.randn(300, 1000, generator=g) * scale)
+        rows.append(torch.round(torch.randn(100, 1000, generator=g) * scale * 2) / 2)  # exact ties
+    masked = torch.randn(100, 1000, generator=g) * 2
+    masked[:, ::3] = float("-inf")  # tokens a logits processor removed
+    logits = torch.cat([*rows, masked])
+    u = torch.rand(logits.shape[0], generator=g)
+    probs = torch.softmax(logits, -1).numpy()
+    for top_p in (0.3, 0.9, 0.99, 1.0):
+        got = nucleuskernel.draw(probs, u.numpy(), top_p, workers=2)
+        want = [_reference_draw(probs[i], float(u[i]), top_p) for i in range(len(u))]
+        assert got.tolist() == want
+        # the sorting version sums in float32: it may differ only where a boundary falls within rounding
+        by_sorting = _nucleus_by_sorting(torch.from_numpy(probs.copy()), u, top_p).numpy()
+        assert (by_sorting != got).mean() < 0.002
+
+
+def test_nucleus_on_a_hand_made_distribution(draw_path):
     logits = torch.log(torch.tensor([[0.15, 0.5, 0.05, 0.3]]))
     pick = lambda u, p=0.9: int(nucleus_sample(logits, torch.tensor([u]), p)[0])  # noqa: E731
     # nucleus at p = 0.9: {1, 3, 0} (mass 0.95), inverse CDF in vocabulary order 0, 1, 3
@@ -24,7 +66,7 @@ def test_nucleus_on_a_hand_made_distribution():
     np.testing.assert_allclose(freq, [0.15 / 0.95, 0.5 / 0.95, 0.0, 0.3 / 0.95], atol=0.01)
 
 
-def test_nucleus_size_matches_reference_on_zipf():
+def test_nucleus_size_matches_reference_on_zipf(draw_path):
     probs = torch.tensor(zipf_probs(500, 1.1), dtype=torch.float32)
     perm = torch.randperm(500, generator=torch.Generator().manual_seed(0))
     logits = torch.log(probs[perm])[None].expand(20000, -1)
