@@ -37,6 +37,8 @@ AVAILABLE = numba is not None
 #: Low bits of the float32 representation dropped to form the bucket (2**31 / 2**20 = 2,048 buckets).
 _SHIFT = 20
 _BUCKETS = 1 << (31 - _SHIFT)
+#: Keeps a bucket index in range whatever the sign bit (a NaN made by -inf - -inf has it set on x86).
+_MASK = _BUCKETS - 1
 
 
 def _jit(fn):  # noqa: ANN001, ANN202 - decorator
@@ -57,7 +59,7 @@ def _draw_rows(probs: np.ndarray, u: np.ndarray, top_p: float, out: np.ndarray) 
         mass[:] = 0.0
         top = 0
         for j in range(v):
-            b = brow[j] >> _SHIFT
+            b = (brow[j] >> _SHIFT) & _MASK
             mass[b] += row[j]
             if row[j] > row[top]:
                 top = j
@@ -72,7 +74,7 @@ def _draw_rows(probs: np.ndarray, u: np.ndarray, top_p: float, out: np.ndarray) 
         if above + mass[b] >= top_p:
             m = 0
             for j in range(v):
-                if brow[j] >> _SHIFT == b:
+                if (brow[j] >> _SHIFT) & _MASK == b:
                     buf[m] = row[j]
                     m += 1
             vals = np.sort(buf[:m])

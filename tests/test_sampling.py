@@ -54,6 +54,15 @@ def test_the_kernel_draws_what_the_rule_says_on_many_distributions():
         assert (by_sorting != got).mean() < 0.002
 
 
+def test_the_kernel_stays_in_the_vocabulary_on_rows_that_are_not_distributions():
+    # a row of -0.0 and a row of NaN with the sign bit set (what -inf - -inf gives on x86): their float bits
+    # are negative as integers, yet the token drawn is still a vocabulary index
+    bad = np.array([[-0.0] * 8, [np.float32(np.nan)] * 8], dtype=np.float32)
+    bad[1] = np.frombuffer(np.full(8, 0xFFC00000, dtype=np.uint32).tobytes(), dtype=np.float32)
+    got = nucleuskernel.draw(bad, np.array([0.5, 0.5]), 0.9)
+    assert ((got >= 0) & (got < 8)).all()
+
+
 def test_nucleus_on_a_hand_made_distribution(draw_path):
     logits = torch.log(torch.tensor([[0.15, 0.5, 0.05, 0.3]]))
     pick = lambda u, p=0.9: int(nucleus_sample(logits, torch.tensor([u]), p)[0])  # noqa: E731
