@@ -70,7 +70,6 @@ def _draw_rows(probs: np.ndarray, u: np.ndarray, top_p: float, out: np.ndarray) 
             above += mass[b]
             b -= 1
         tau = np.float32(0.0)
-        kept = above
         if above + mass[b] >= top_p:
             m = 0
             for j in range(v):
