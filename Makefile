@@ -11,7 +11,7 @@ APT_PACKAGES := mafft chromium chromium-driver
 WIDGETS_VERSION := 1.0.15
 MATHJAX_VERSION := 3.2.2
 JS_DIR := $(VENV)/share/predact-js
-# Notebooks executed at once by `make book` (each kernel gets cpus / LANES threads; see predact_utils/bookbuild.py).
+# Notebooks executed at once by `make book` (each kernel gets cpus / LANES threads; see predact_utils/book/build.py).
 # One: on the 2-core machine two lanes saved nothing at full scale (README, "The full book, measured").
 LANES ?= 1
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
@@ -52,11 +52,11 @@ $(JS_DIR)/mathjax/es5/tex-mml-chtml.js:
 
 # The whole book at full scale on the miniature family -> _build/html/index.html
 book: setup
-	$(PYTHON) -m predact_utils.bookbuild --scale full --lanes $(LANES)
+	$(PYTHON) -m predact_utils.book.build --scale full --lanes $(LANES)
 
 # The same pipeline at smoke scale (what the tests build), through `predact run` on the small pair
 book-smoke: setup
-	$(PYTHON) -m predact_utils.cli run --pair mini-s-dpo --scale smoke
+	$(PYTHON) -m predact_utils.book.cli run --pair mini-s-dpo --scale smoke
 
 unit: setup
 	$(PYTHON) -m pytest -q -m "not book" tests
@@ -117,7 +117,7 @@ data-sources: setup
 	done
 
 data: data-sources
-	$(PYTHON) -m predact_utils.corpora.build
+	$(PYTHON) -m predact_utils.data.build
 
 # The miniature model family (tokenizer, Base s/m, SFT, DPO, reward, RLHF) under data/models/.
 # Resumable: re-running continues from the last checkpoint; MINUTES=N stops a stage after N minutes.
@@ -138,5 +138,5 @@ book-time: setup
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
 determinism: setup
 	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \
-	  $(PYTHON) -m predact_utils.bookbuild --scale $(SCALE) --lanes $(LANES) --out $(CURDIR)/_build/det-$$run; done
-	$(PYTHON) -m predact_utils.gluecheck _build/det-a _build/det-b
+	  $(PYTHON) -m predact_utils.book.build --scale $(SCALE) --lanes $(LANES) --out $(CURDIR)/_build/det-$$run; done
+	$(PYTHON) -m predact_utils.book.gluecheck _build/det-a _build/det-b

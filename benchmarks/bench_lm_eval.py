@@ -25,7 +25,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
 from benchmarks.common import medium_model_dir, set_threads  # noqa: E402
 from predact_utils import paths  # noqa: E402
-from predact_utils.scoring import encode_documents, perplexity, token_logprobs  # noqa: E402
+from predact_utils.lm.scoring import encode_documents, perplexity, token_logprobs  # noqa: E402
 
 
 def documents(real_model: bool, n: int = 6) -> list[str]:

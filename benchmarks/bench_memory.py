@@ -16,8 +16,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from benchmarks.common import medium_model_dir, set_threads
-from predact_utils.diststats import DistStatsConfig
-from predact_utils.scoring import perplexity, token_logprobs
+from predact_utils.lm.diststats import DistStatsConfig
+from predact_utils.lm.scoring import perplexity, token_logprobs
 
 
 def rss_mb() -> float:

@@ -1,8 +1,8 @@
-"""The nucleus draw: the compiled kernel of predact_utils.nucleuskernel vs sorting the probabilities.
+"""The nucleus draw: the compiled kernel of predact_utils.lm.nucleuskernel vs sorting the probabilities.
 
 Workload: ``BENCH_PROMPTS`` prompts (default 4) x 100 generations x 128 new tokens at p = 0.9 on the
-medium model in the book's dtype (:func:`predact_utils.models.default_dtype`), one batch of 400 rows as
-the book samples them. The two versions of :func:`predact_utils.sampling.nucleus_sample` are timed
+medium model in the book's dtype (:func:`predact_utils.lm.models.default_dtype`), one batch of 400 rows as
+the book samples them. The two versions of :func:`predact_utils.lm.sampling.nucleus_sample` are timed
 alternately in this process, end to end (``sample_ids``) and for the draw alone on 400 rows of the
 model's next-token logits. Also printed: how many of the generations are identical (the two differ only
 where a nucleus boundary or a draw falls within float32 rounding).
@@ -17,9 +17,9 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from benchmarks.common import interleaved, medium_model_dir, set_threads, summary
-from predact_utils import sampling
-from predact_utils.models import default_dtype
-from predact_utils.sampling import SamplingParams, nucleus_sample, sample_ids
+from predact_utils.lm import sampling
+from predact_utils.lm.models import default_dtype
+from predact_utils.lm.sampling import SamplingParams, nucleus_sample, sample_ids
 
 
 def _with(compiled: bool, fn):  # noqa: ANN001, ANN202

@@ -3,7 +3,7 @@
 Three comparisons on the medium model, each timed alternately in this process and printed as a ratio
 (float32 time / bf16 time; above 1 means bf16 is faster):
 
-* scoring: the forward pass of 8 windows x 512 tokens (``predact_utils.scoring``'s batch shape);
+* scoring: the forward pass of 8 windows x 512 tokens (``predact_utils.lm.scoring``'s batch shape);
 * fine-tuning: one training step of 8 x 256 tokens with AdamW, float32 weights, with and without bf16
   autocast (what ``TrainingArguments(bf16=True)`` does in Fig. 2B's fine-tuning);
 * sampling: ``BENCH_PROMPTS`` prompts (default 2) x 100 samples x 128 new tokens with the book's sampler.
@@ -11,7 +11,7 @@ Three comparisons on the medium model, each timed alternately in this process an
 It also prints what bf16 changes in the numbers: the perplexity of mini-m-base and mini-m-rlhf on four
 gold corpora (8 test documents each) in both dtypes, and the largest relative difference.
 
-The book computes in bf16 only where :func:`predact_utils.models.cpu_has_fast_bf16` says the CPU has
+The book computes in bf16 only where :func:`predact_utils.lm.models.cpu_has_fast_bf16` says the CPU has
 bf16 matrix hardware (AMX); on other CPUs the first three ratios show why it keeps float32 there.
 """
 
@@ -25,8 +25,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from benchmarks.common import interleaved, medium_model_dir, set_threads, summary
-from predact_utils.models import cpu_has_fast_bf16
-from predact_utils.sampling import SamplingParams, sample_ids
+from predact_utils.lm.models import cpu_has_fast_bf16
+from predact_utils.lm.sampling import SamplingParams, sample_ids
 
 
 def _ratio(label: str, times: dict[str, list[float]], slow: str, fast: str) -> float:
@@ -83,9 +83,9 @@ def main() -> dict[str, float]:
 
 def perplexity_change(models: tuple[str, ...] = ("mini-m-base", "mini-m-rlhf"), n_corpora: int = 4) -> dict[str, float]:
     """Gold-text perplexity in float32 and bf16 (needs the miniature family and the corpora)."""
-    from predact_utils import corpora
-    from predact_utils.models import ModelNotAvailableError, load_model
-    from predact_utils.scoring import encode_documents, perplexity, token_logprobs
+    from predact_utils.data import corpora
+    from predact_utils.lm.models import ModelNotAvailableError, load_model
+    from predact_utils.lm.scoring import encode_documents, perplexity, token_logprobs
 
     worst = 0.0
     try:

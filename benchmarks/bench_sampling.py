@@ -1,4 +1,4 @@
-"""Sampling throughput: predact_utils.sampling vs default ``model.generate`` with the same settings.
+"""Sampling throughput: predact_utils.lm.sampling vs default ``model.generate`` with the same settings.
 
 Workload (the book's, scaled down): ``BENCH_PROMPTS`` prompts (default 2) x 100 generations x 128 new
 tokens, nucleus p = 0.9, temperature 1, on the medium model. The baseline calls
@@ -18,7 +18,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from benchmarks.common import count_params, interleaved, matmul_flops, medium_model_dir, set_threads, summary
-from predact_utils.sampling import SamplingParams, sample_ids
+from predact_utils.lm.sampling import SamplingParams, sample_ids
 
 
 def main() -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Scoring throughput: predact_utils.scoring (with distribution statistics) vs a plain loop.
+"""Scoring throughput: predact_utils.lm.scoring (with distribution statistics) vs a plain loop.
 
 The plain loop is what a notebook would write by hand: for each window, ``model(input_ids).logits``,
 ``log_softmax`` over the vocabulary, and a gather of the target tokens' log-probabilities, one window
@@ -20,9 +20,9 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from benchmarks.common import interleaved, medium_model_dir, set_threads, summary
-from predact_utils import statkernels
-from predact_utils.diststats import DistStatsConfig
-from predact_utils.scoring import plan_windows, token_logprobs
+from predact_utils.lm import statkernels
+from predact_utils.lm.diststats import DistStatsConfig
+from predact_utils.lm.scoring import plan_windows, token_logprobs
 
 
 def plain_loop(model, docs: list[list[int]], window: int, stride: int) -> list[np.ndarray]:
@@ -41,7 +41,7 @@ def plain_loop(model, docs: list[list[int]], window: int, stride: int) -> list[n
 
 def _numpy_statistics(fn):  # noqa: ANN001, ANN202 - benchmark helper
     """Run ``fn`` with the statistics' compiled kernels switched off (the NumPy passes only)."""
-    import predact_utils.diststats as ds
+    import predact_utils.lm.diststats as ds
 
     saved, ds._FUSED = ds._FUSED, False
     try:

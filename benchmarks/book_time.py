@@ -6,7 +6,7 @@
 
 A cold build uses an empty artifact cache (``PREDACT_CACHE`` pointed at a fresh folder under the
 output), so every generation, score and fine-tuning run is timed; the table comes from the
-``timings.json`` that :func:`predact_utils.bookbuild.build` writes. Below it, the slowest cells
+``timings.json`` that :func:`predact_utils.book.build.build` writes. Below it, the slowest cells
 of the executed notebooks (papermill records each cell's duration in its metadata): the profile
 that says which step of a chapter to make cheaper.
 """
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lanes", type=int, default=1, help="notebooks executed at once (as make book's LANES)")
     args = ap.parse_args(argv)
     if args.existing is None:
-        from predact_utils.bookbuild import build
+        from predact_utils.book.build import build
 
         out = (args.out or paths.repo_root() / "_build" / f"book-time-{args.scale}").resolve()
         cache = out / "cold-cache"

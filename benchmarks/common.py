@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from predact_utils import paths
-from predact_utils.allocator import keep_allocations
+from predact_utils.lm.allocator import keep_allocations
 
 MEDIUM = {"vocab_size": 8192, "hidden_size": 256, "intermediate_size": 768, "num_hidden_layers": 6,
           "num_attention_heads": 4, "num_key_value_heads": 4, "max_position_embeddings": 1024}
@@ -26,7 +26,7 @@ MEDIUM = {"vocab_size": 8192, "hidden_size": 256, "intermediate_size": 768, "num
 
 def set_threads() -> int:
     """Use ``$BENCH_THREADS`` (default 2) torch threads, as the book's CPU machine has 2 cores, and the
-    allocator setting that :func:`predact_utils.models.load_model` makes (:mod:`predact_utils.allocator`),
+    allocator setting that :func:`predact_utils.lm.models.load_model` makes (:mod:`predact_utils.lm.allocator`),
     so that both sides of a comparison run under the book's conditions."""
     n = int(os.environ.get("BENCH_THREADS", "2"))
     torch.set_num_threads(n)

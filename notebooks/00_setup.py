@@ -31,8 +31,13 @@ top_p = 0.9
 from myst_nb import glue
 
 from predact_utils import seed_everything
-from predact_utils.environment import environment_table
-from predact_utils.nucleus import nucleus_size, nucleus_size_figure, nucleus_size_plotly, zipf_probs
+from predact_utils.chapters.setup.environment import environment_table
+from predact_utils.chapters.setup.zipf import (
+    nucleus_size,
+    nucleus_size_figure,
+    nucleus_size_plotly,
+    zipf_probs,
+)
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
 

@@ -42,7 +42,8 @@ from IPython.display import display
 from myst_nb import glue
 from transformers import AutoTokenizer
 
-from predact_utils import instructions, paths, seed_everything
+from predact_utils import paths, seed_everything
+from predact_utils.data import instructions
 from predact_utils.miniature import report
 from predact_utils.params import COMMON, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style

@@ -56,15 +56,20 @@ finetune_test_docs = 40
 # %%
 from myst_nb import glue
 
-import predact_utils.corpora as corpora
+import predact_utils.data.corpora as corpora
 from predact_utils import claims, seed_everything
-from predact_utils.finetune import FinetuneBudget, finetuned_test_scores
-from predact_utils.models import load_model
+from predact_utils.chapters.worldmodel.analysis import (
+    DocScores,
+    document_scores,
+    pair_table,
+    summary_by_category,
+)
+from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
+from predact_utils.chapters.worldmodel.plots import before_after_figure, delta_figure, delta_plotly
+from predact_utils.lm.models import load_model
+from predact_utils.lm.registry import available_pairs, pair_entries
 from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import available_pairs, pair_entries
-from predact_utils.worldmodel import DocScores, document_scores, pair_table, summary_by_category
-from predact_utils.worldmodel_plots import before_after_figure, delta_figure, delta_plotly
 
 validate_parameters(globals(), {
     **COMMON, "pairs": PAIRS, "corpus_names": Param((str, list)),

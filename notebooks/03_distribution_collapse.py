@@ -39,7 +39,7 @@
 #   each of the 9 evaluation corpora, raw text, cut to a fixed number of
 #   tokens, scored by both models on the same tokens.
 # * At every scored position the scorer keeps a few numbers of the full
-#   next-token distribution (see `predact_utils.diststats`): the cumulative
+#   next-token distribution (see `predact_utils.lm.diststats`): the cumulative
 #   mass of the $k$ most probable tokens for $k = 1..K$, the number of tokens
 #   with probability above each threshold, and the entropy. They are averaged
 #   over the positions of each sequence; curves and means then weight
@@ -77,11 +77,9 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-import predact_utils.corpora as corpora
+import predact_utils.data.corpora as corpora
 from predact_utils import claims, seed_everything
-from predact_utils import prompts as prompt_data
-from predact_utils.artifacts import cached_token_logprobs
-from predact_utils.collapse import (
+from predact_utils.chapters.collapse.analysis import (
     THRESHOLDS,
     above_table,
     at_threshold,
@@ -93,7 +91,7 @@ from predact_utils.collapse import (
     summarize,
     topk_curves,
 )
-from predact_utils.collapse_plots import (
+from predact_utils.chapters.collapse.plots import (
     above_figure,
     cross_heatmaps,
     cross_plotly,
@@ -102,12 +100,14 @@ from predact_utils.collapse_plots import (
     topk_figure,
     topk_plotly,
 )
-from predact_utils.diststats import DistStatsConfig
-from predact_utils.generations import prefix_generations, prompt_generations, sampling_params
-from predact_utils.models import load_model
+from predact_utils.data import prompts as prompt_data
+from predact_utils.lm.diststats import DistStatsConfig
+from predact_utils.lm.models import load_model
+from predact_utils.lm.registry import available_pairs
 from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import available_pairs
+from predact_utils.runs.artifacts import cached_token_logprobs
+from predact_utils.runs.generations import prefix_generations, prompt_generations, sampling_params
 
 validate_parameters(globals(), {
     **COMMON, "pairs": PAIRS, "smoke_pairs": PAIRS,

@@ -71,7 +71,19 @@ from IPython.display import display
 from myst_nb import glue
 
 from predact_utils import claims, seed_everything
-from predact_utils.anchor_plots import (
+from predact_utils.bootstrap import mean_band as prompt_band
+from predact_utils.chapters.anchors.analysis import (
+    alignment_summary,
+    anchor_spans,
+    normalised_points,
+    position_counts,
+    position_counts_normalised,
+    sankey_graph,
+    select_spans,
+)
+from predact_utils.chapters.anchors.msa import align_prompts, mafft_version, parse_options
+from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
+from predact_utils.chapters.anchors.plots import (
     PositionCurves,
     alignment_figure,
     ngram_figure,
@@ -83,23 +95,11 @@ from predact_utils.anchor_plots import (
     sankey_plotly,
     show_text,
 )
-from predact_utils.anchors import (
-    alignment_summary,
-    anchor_spans,
-    normalised_points,
-    position_counts,
-    position_counts_normalised,
-    sankey_graph,
-    select_spans,
-)
-from predact_utils.bootstrap import mean_band as prompt_band
-from predact_utils.generations import prompt_generations, prompt_index, sampling_params
-from predact_utils.models import load_pair
-from predact_utils.msa import align_prompts, mafft_version, parse_options
-from predact_utils.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
+from predact_utils.lm.models import load_pair
+from predact_utils.lm.registry import first_available_pair, not_built_note
 from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style, show_plotly
-from predact_utils.registry import first_available_pair, not_built_note
+from predact_utils.runs.generations import prompt_generations, prompt_index, sampling_params
 
 validate_parameters(globals(), {
     **COMMON, "pair": PAIRS, "smoke_pair": PAIRS,

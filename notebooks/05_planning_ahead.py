@@ -81,26 +81,26 @@ import pandas as pd
 import transformers
 from myst_nb import glue
 
-import predact_utils.corpora as corpora
+import predact_utils.data.corpora as corpora
 from predact_utils import claims, seed_everything
-from predact_utils.artifacts import cached_hidden_states
-from predact_utils.chat import encode_prompts
-from predact_utils.generations import prompt_generations, sampling_params
-from predact_utils.hidden import n_hidden_layers, resolve_layers
-from predact_utils.models import load_pair
-from predact_utils.msa import align_prompts, parse_options
-from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
-from predact_utils.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe
-from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.probing import (
+from predact_utils.chapters.anchors.msa import align_prompts, parse_options
+from predact_utils.chapters.planning.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe
+from predact_utils.chapters.planning.plots import curves_figure, curves_plotly, heatmap_figure
+from predact_utils.chapters.planning.probing import (
     gain_difference,
     generation_sequences,
     parse_ints,
     run_probes,
 )
-from predact_utils.probing_plots import curves_figure, curves_plotly, heatmap_figure
-from predact_utils.registry import first_available_pair, not_built_note
-from predact_utils.scoring import encode_documents
+from predact_utils.lm.chat import encode_prompts
+from predact_utils.lm.hidden import n_hidden_layers, resolve_layers
+from predact_utils.lm.models import load_pair
+from predact_utils.lm.registry import first_available_pair, not_built_note
+from predact_utils.lm.scoring import encode_documents
+from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
+from predact_utils.plotting import close_all, set_style, show_plotly
+from predact_utils.runs.artifacts import cached_hidden_states
+from predact_utils.runs.generations import prompt_generations, sampling_params
 
 validate_parameters(globals(), {
     **COMMON, "pair": PAIRS, "smoke_pair": PAIRS, "layers": Param(str), "offsets": Param(str),

@@ -29,7 +29,7 @@
 #    $\log p_a(v \mid x) = (1-a) \log p_\text{Base}(v \mid x) + a \log p_\text{aligned}(v \mid x) - \log Z_a(x)$,
 #    a normalised geometric mixture of the two next-token distributions.
 #
-# **Measures at each point** (exact definitions in `predact_utils.frontier_measure`):
+# **Measures at each point** (exact definitions in `predact_utils.chapters.frontier.measure`):
 # world modeling is the mean log-perplexity on gold text of the evaluation
 # corpora, averaged per category and then over categories; its *cost* is
 # the difference to the Base model in nats per token. Agent behaviour is
@@ -59,23 +59,23 @@ reward_per_prompt = 2
 import pandas as pd
 from myst_nb import glue
 
-import predact_utils.corpora as corpora
+import predact_utils.data.corpora as corpora
 from predact_utils import claims, seed_everything
-from predact_utils.frontier import grid_points, interpolated_model, mixture_model
-from predact_utils.frontier_measure import (
+from predact_utils.chapters.frontier.measure import (
     AGENT_MEASURES,
     GoldSet,
     agent_behaviour,
     with_costs,
     world_modeling,
 )
-from predact_utils.frontier_plots import frontier_figure, frontier_plotly, mark_pareto
-from predact_utils.generations import sampling_params, select_prompts
-from predact_utils.models import load_pair
+from predact_utils.chapters.frontier.models import grid_points, interpolated_model, mixture_model
+from predact_utils.chapters.frontier.plots import frontier_figure, frontier_plotly, mark_pareto
+from predact_utils.lm.models import load_pair
+from predact_utils.lm.registry import available_pairs
+from predact_utils.lm.reward import load_reward_model
 from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.registry import available_pairs
-from predact_utils.reward import load_reward_model
+from predact_utils.runs.generations import sampling_params, select_prompts
 
 validate_parameters(globals(), {
     **COMMON, "pairs": PAIRS, "smoke_pairs": PAIRS, "grid_step": Param(float, minimum=0.01, maximum=1.0),

@@ -62,7 +62,8 @@ from IPython.display import display
 from myst_nb import glue
 
 from predact_utils import seed_everything
-from predact_utils.explorer import (
+from predact_utils.chapters.anchors.msa import mafft_version, parse_options
+from predact_utils.chapters.explorer.analysis import (
     ROLES,
     ExplorerConfig,
     explorer_figure,
@@ -72,12 +73,11 @@ from predact_utils.explorer import (
     run_grid,
     show_explorer,
 )
-from predact_utils.generations import select_prompts
-from predact_utils.models import load_pair
-from predact_utils.msa import mafft_version, parse_options
+from predact_utils.lm.models import load_pair
+from predact_utils.lm.registry import first_available_pair, not_built_note
 from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
 from predact_utils.plotting import ROLE_COLORS, close_all, set_style
-from predact_utils.registry import first_available_pair, not_built_note
+from predact_utils.runs.generations import select_prompts
 
 validate_parameters(globals(), {
     **COMMON, "pair": PAIRS, "smoke_pair": PAIRS, "prompt_ids": Param(str),

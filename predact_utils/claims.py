@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -92,6 +94,11 @@ def record(claim_id: str, measured: str, holds: Holds, *, pair: str, scale: str,
     target = folder / f"{claim_id}.json"
     os.replace(tmp, target)
     return target
+
+
+def record_all(records: Iterable[Mapping[str, Any]]) -> list[Path]:
+    """Write every record a chapter's ``claim_records(results)`` returns (keyword arguments of :func:`record`)."""
+    return [record(**dict(r)) for r in records]
 
 
 def verdict(holds: Holds) -> str:

@@ -2,7 +2,7 @@
 
 Plotly figures are shown as HTML that expects ``window.Plotly`` to be loaded by
 the page (the book ships ``plotly.min.js`` in ``_static``, see
-:mod:`predact_utils.bookbuild`), so a rendered page needs no internet.
+:mod:`predact_utils.book.build`), so a rendered page needs no internet.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""predact_utils.allocator: freed blocks are reused instead of faulted in again."""
+"""predact_utils.lm.allocator: freed blocks are reused instead of faulted in again."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from predact_utils import allocator
+from predact_utils.lm import allocator
 
 _PROBE = """
 import ctypes, ctypes.util, resource
-from predact_utils.allocator import keep_allocations
+from predact_utils.lm.allocator import keep_allocations
 on = keep_allocations()
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]

@@ -1,4 +1,4 @@
-"""Figures of the anchor-span section on hand-built alignments (predact_utils.anchor_plots)."""
+"""Figures of the anchor-span section on hand-built alignments (predact_utils.chapters.anchors.plots)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predact_utils.anchor_plots import (
+from predact_utils.chapters.anchors.analysis import anchor_spans, sankey_graph
+from predact_utils.chapters.anchors.msa import GAP
+from predact_utils.chapters.anchors.plots import (
     PositionCurves,
     alignment_figure,
     ngram_figure,
@@ -23,8 +25,6 @@ from predact_utils.anchor_plots import (
     sankey_trace,
     show_text,
 )
-from predact_utils.anchors import anchor_spans, sankey_graph
-from predact_utils.msa import GAP
 from predact_utils.plotting import close_all
 
 COLORS = {"base": "#1f77b4", "aligned": "#d62728"}

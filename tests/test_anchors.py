@@ -1,11 +1,12 @@
-"""Anchor spans, the aligned-with-5-others count and Sankey paths on a hand-built alignment (predact_utils.anchors)."""
+"""Anchor spans, the aligned-with-5-others count and Sankey paths on a hand-built alignment (predact_utils.chapters.anchors.analysis)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from predact_utils.anchors import (
+from predact_utils.bootstrap import mean_band as prompt_band
+from predact_utils.chapters.anchors.analysis import (
     aligned_with_others,
     alignment_summary,
     anchor_spans,
@@ -16,8 +17,7 @@ from predact_utils.anchors import (
     sankey_graph,
     select_spans,
 )
-from predact_utils.bootstrap import mean_band as prompt_band
-from predact_utils.msa import GAP
+from predact_utils.chapters.anchors.msa import GAP
 
 G = GAP
 

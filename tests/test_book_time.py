@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from benchmarks.book_time import main, table
-from predact_utils.bookbuild import write_timings
+from predact_utils.book.build import write_timings
 
 
 def test_timings_record_and_table(tmp_path, capsys):
@@ -47,7 +47,7 @@ def test_slowest_cells_come_from_papermill_durations(tmp_path):
 def test_a_timed_build_starts_from_an_empty_cache(tmp_path, monkeypatch):
     import os
 
-    import predact_utils.bookbuild as bookbuild
+    import predact_utils.book.build as bookbuild
 
     out = tmp_path / "timed"
     (out / "cold-cache" / "generations").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The build gate: a failing cell or a Sphinx warning makes the book build fail (predact_utils.bookbuild)."""
+"""The build gate: a failing cell or a Sphinx warning makes the book build fail (predact_utils.book.build)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import build_book, make_book
 
-from predact_utils.bookbuild import BookBuildError, notebook_sources, toc_files
+from predact_utils.book.build import BookBuildError, notebook_sources, toc_files
 
 NOTEBOOK_HEADER = """# %% [markdown]
 # # A throwaway chapter

@@ -1,4 +1,4 @@
-"""Executing notebooks in parallel lanes: dependencies, the lane limit, failures (predact_utils.bookbuild)."""
+"""Executing notebooks in parallel lanes: dependencies, the lane limit, failures (predact_utils.book.build)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import build_book, make_book
 
-from predact_utils.bookbuild import AFTER, BookBuildError, kernel_environment, lane_environment, run_in_lanes
+from predact_utils.book.build import AFTER, BookBuildError, kernel_environment, lane_environment, run_in_lanes
 
 
 class _Recorder:
@@ -71,7 +71,7 @@ def test_the_longest_expected_chain_goes_first() -> None:
 
 
 def test_previous_timings_read_the_last_record(tmp_path) -> None:
-    from predact_utils.bookbuild import previous_timings, write_timings
+    from predact_utils.book.build import previous_timings, write_timings
 
     assert previous_timings(tmp_path / "timings.json") == {}
     (tmp_path / "timings.json").write_text("{not json")

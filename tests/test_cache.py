@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from predact_utils.cache import ArtifactCache, chunked, stable_hash
+from predact_utils.runs.cache import ArtifactCache, chunked, stable_hash
 
 
 def test_stable_hash_is_canonical():
@@ -105,7 +105,7 @@ def test_chunked_helper():
 
 _WORKER = """
 import json, os, sys, time
-from predact_utils.cache import ArtifactCache
+from predact_utils.runs.cache import ArtifactCache
 cache_dir, log, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
 while time.time() < start:  # both processes reach the cache at the same moment
     time.sleep(0.005)

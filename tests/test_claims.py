@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from predact_utils import claims
-from predact_utils.bookbuild import toc_files
+from predact_utils.book.build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 

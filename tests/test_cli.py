@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.bookbuild import (
+from predact_utils.book.build import (
     BookBuildError,
     check_known_parameters,
     notebook_parameters,
     parameters_for,
 )
-from predact_utils.cli import PAIR_PARAMETERS, main, pair_argument
+from predact_utils.book.cli import PAIR_PARAMETERS, main, pair_argument
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_notebook_parameters_reads_the_literals(tmp_path):
 
 
 def test_every_section_takes_a_pair_parameter():
-    from predact_utils.bookbuild import notebook_sources
+    from predact_utils.book.build import notebook_sources
 
     sections = [py for py in notebook_sources(ROOT)
                 if "load_pair(" in py.read_text() or "available_pairs(" in py.read_text()]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predact_utils.collapse import (
+from predact_utils.chapters.collapse.analysis import (
     above_table,
     at_threshold,
     bootstrap_mean,
@@ -21,10 +21,10 @@ from predact_utils.collapse import (
     summarize,
     topk_curves,
 )
-from predact_utils.diststats import DistStats
-from predact_utils.generations import PromptRun
-from predact_utils.sampling import Generation, SamplingParams
-from predact_utils.scoring import SequenceScores
+from predact_utils.lm.diststats import DistStats
+from predact_utils.lm.sampling import Generation, SamplingParams
+from predact_utils.lm.scoring import SequenceScores
+from predact_utils.runs.generations import PromptRun
 
 
 def _scores(logprobs: list[float], topk: list[list[float]], above: list[list[int]], lead: int = 1) -> SequenceScores:

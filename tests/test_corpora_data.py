@@ -7,9 +7,9 @@ import hashlib
 import datasets
 import pytest
 
-import predact_utils.corpora as corpora
-from predact_utils.corpora import manifest as mf
-from predact_utils.corpora.sources import MissingSourceError
+import predact_utils.data.corpora as corpora
+from predact_utils.data.corpora import manifest as mf
+from predact_utils.data.corpora.sources import MissingSourceError
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def test_committed_splits_are_disjoint_from_each_other():
 @pytest.mark.parametrize("name", [n for n in corpora.names(role="eval") if n != "instruct_heldout"])
 def test_rebuild_reproduces_committed_splits(manifest, name):
     """Rebuilding from the installed sources gives the committed files byte for byte."""
-    from predact_utils.corpora.build import rebuild_bytes, source_versions
-    from predact_utils.corpora.registry import spec
+    from predact_utils.data.corpora.build import rebuild_bytes, source_versions
+    from predact_utils.data.corpora.registry import spec
 
     entry = manifest["corpora"][name]
     try:
@@ -81,8 +81,8 @@ def test_rebuild_reproduces_committed_splits(manifest, name):
 @pytest.mark.sources
 def test_man_rendering_matches_cache():
     """Fresh renderings of a few man pages equal the cached ones the corpus was built from."""
-    from predact_utils.corpora import extract_man
-    from predact_utils.corpora.sources import sources_dir
+    from predact_utils.data.corpora import extract_man
+    from predact_utils.data.corpora.sources import sources_dir
 
     try:
         files = extract_man.page_files(("grep", "sed", "coreutils"))[:8]
@@ -101,8 +101,9 @@ def test_man_rendering_matches_cache():
 @pytest.mark.slow
 def test_rebuild_reproduces_instruction_data(manifest, tmp_path):
     """Rebuilding the instruction chats and pairs from the sources gives the committed files."""
-    from predact_utils import instructions, prompts
-    from predact_utils.corpora.build import rebuild_bytes
+    from predact_utils.data import instructions, prompts
+    from predact_utils.data.build import heldout_docs
+    from predact_utils.data.corpora.build import rebuild_bytes
 
     try:
         info = instructions.build([p["prompt"] for p in prompts.load()], out_dir=tmp_path)
@@ -112,7 +113,7 @@ def test_rebuild_reproduces_instruction_data(manifest, tmp_path):
     if got != manifest["instructions"]:
         pytest.fail("instruction files differ from the manifest (or source versions changed: compare "
                     "manifest['corpora']['instruct_heldout']['sources'] with the installed packages)")
-    built = rebuild_bytes("instruct_heldout", info["heldout"])
+    built = rebuild_bytes("instruct_heldout", heldout_docs(info["heldout"]))
     for split in ("validation", "test"):
         want = manifest["corpora"]["instruct_heldout"]["splits"][split]["sha256"]
         assert hashlib.sha256(built[split]).hexdigest() == want
@@ -122,7 +123,7 @@ def test_sample_texts_limits_cuts_and_seeds(monkeypatch, tmp_path):
     """A crafted split of 10 documents of 100 characters: the limits, the word-boundary cut and the seed."""
     import json
 
-    import predact_utils.corpora as c
+    import predact_utils.data.corpora as c
 
     rows = [{"id": str(i), "source": "s", "text": (f"doc{i} " + "word " * 40)[:100]} for i in range(10)]
     f = tmp_path / "test.jsonl"
@@ -141,7 +142,7 @@ def test_sample_texts_limits_cuts_and_seeds(monkeypatch, tmp_path):
 
 
 def test_select_eval_corpora():
-    import predact_utils.corpora as c
+    import predact_utils.data.corpora as c
 
     assert c.select_eval() == c.names(role="eval") and len(c.select_eval()) == 9
     smoke = c.select_eval(smoke=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.corpora import clean, extract_code, extract_dialogue, extract_dictd, extract_man
-from predact_utils.corpora.sources import MissingSourceError, Source, pypi_archive, require_file
+from predact_utils.data.corpora import clean, extract_code, extract_dialogue, extract_dictd, extract_man
+from predact_utils.data.corpora.sources import MissingSourceError, Source, pypi_archive, require_file
 
 FIX = Path(__file__).parent / "fixtures" / "corpora"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.corpora import io, splits
-from predact_utils.corpora.build import clean_docs, split_rows
-from predact_utils.corpora.registry import spec
+from predact_utils.data.corpora import io, splits
+from predact_utils.data.corpora.build import clean_docs, split_rows
+from predact_utils.data.corpora.registry import spec
 
 DOCS = [f"document number {i} " + "word " * (i % 37 + 5) for i in range(400)]
 

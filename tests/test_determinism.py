@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.bookbuild import execute_notebook
-from predact_utils.gluecheck import build_values, claim_records, compare_builds, count_values
+from predact_utils.book.build import execute_notebook
+from predact_utils.book.gluecheck import build_values, claim_records, compare_builds, count_values
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("PREDACT_BOOK_BUILD", ROOT / "_build"))

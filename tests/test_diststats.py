@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from predact_utils.diststats import DistStats, DistStatsConfig, distribution_stats
+from predact_utils.lm.diststats import DistStats, DistStatsConfig, distribution_stats
 
 P = [0.4, 0.3, 0.2, 0.1 - 2e-9, 1e-9, 1e-9]
 
@@ -20,9 +20,8 @@ def _lp(rows):
 @pytest.fixture(params=["numpy", "kernels"])
 def cpu_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with the NumPy passes and again with the compiled kernels of ``statkernels``."""
-    import predact_utils.diststats as ds
-    from predact_utils import statkernels
-
+    import predact_utils.lm.diststats as ds
+    from predact_utils.lm import statkernels
     if request.param == "kernels" and not statkernels.AVAILABLE:
         pytest.skip("numba is not installed")
     monkeypatch.setattr(ds, "_FUSED", request.param == "kernels")
@@ -73,7 +72,7 @@ def test_config_validation():
 
 def test_accelerator_path_matches_the_cpu_path() -> None:
     """GPU logits go through torch ops, CPU logits through NumPy: same numbers (run here on CPU tensors)."""
-    from predact_utils.diststats import _stats_cpu, _stats_torch
+    from predact_utils.lm.diststats import _stats_cpu, _stats_torch
 
     x = torch.randn(7, 300, generator=torch.Generator().manual_seed(1)) * 4
     x[0, :10] = -torch.inf  # zero-probability tokens
@@ -89,7 +88,7 @@ def test_accelerator_path_matches_the_cpu_path() -> None:
 
 def test_rows_split_over_threads_give_the_same_statistics(cpu_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """On CPU the rows are split over the torch threads; the split must not change a number."""
-    import predact_utils.diststats as ds
+    import predact_utils.lm.diststats as ds
 
     x = torch.randn(700, 257, generator=torch.Generator().manual_seed(2)) * 3
     t = torch.arange(700) % 257
@@ -127,7 +126,7 @@ def _crafted_rows(vocab: int) -> np.ndarray:
 def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
     """The block-maximum selection returns exactly the K largest values of each row, ties included, on
     the crafted rows."""
-    from predact_utils.diststats import _topk_desc
+    from predact_utils.lm.diststats import _topk_desc
 
     k = 32 if vocab >= 32 else vocab
     x = _crafted_rows(vocab)
@@ -138,8 +137,7 @@ def test_blockwise_top_k_equals_a_full_sort(vocab: int) -> None:
 @pytest.mark.parametrize("vocab,k", [(8192, 32), (8000, 32), (1000, 32), (300, 8), (40, 5)])
 def test_kernel_top_k_equals_a_full_sort(vocab: int, k: int) -> None:
     """The compiled group-maximum selection of ``statkernels.top_k`` on the same crafted rows."""
-    from predact_utils import statkernels
-
+    from predact_utils.lm import statkernels
     if not statkernels.AVAILABLE:
         pytest.skip("numba is not installed")
     x = _crafted_rows(vocab)
@@ -154,9 +152,8 @@ def test_kernels_match_the_numpy_passes(monkeypatch: pytest.MonkeyPatch) -> None
     outside the top K, the compiled kernels give the NumPy passes' counts and ranks exactly and their
     masses to float32 rounding; their entropies and log-probabilities agree with a float64
     ``log_softmax`` (the kernels sum in float64: closer than the NumPy passes' float32 sums)."""
-    import predact_utils.diststats as ds
-    from predact_utils import statkernels
-
+    import predact_utils.lm.diststats as ds
+    from predact_utils.lm import statkernels
     if not statkernels.AVAILABLE:
         pytest.skip("numba is not installed")
     gen = torch.Generator().manual_seed(3)

@@ -1,4 +1,4 @@
-"""The setup section's environment report and seeding (predact_utils.environment, predact_utils.seeding)."""
+"""The setup section's environment report and seeding (predact_utils.chapters.setup.environment, predact_utils.seeding)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from predact_utils import paths, seed_everything
-from predact_utils.environment import environment_table, package_versions, tool_version
+from predact_utils.chapters.setup.environment import environment_table, package_versions, tool_version
 
 
 def test_package_versions_match_installed_metadata() -> None:

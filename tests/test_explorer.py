@@ -1,4 +1,4 @@
-"""The sampling explorer on hand-made data (predact_utils.explorer): cells, trace masks, controls."""
+"""The sampling explorer on hand-made data (predact_utils.chapters.explorer.analysis): cells, trace masks, controls."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from predact_utils.anchors import anchor_spans
-from predact_utils.explorer import (
+from predact_utils.chapters.anchors.analysis import anchor_spans
+from predact_utils.chapters.anchors.msa import GAP
+from predact_utils.chapters.explorer.analysis import (
     MODEL_CHOICES,
     ROLES,
     ExplorerConfig,
@@ -25,7 +26,6 @@ from predact_utils.explorer import (
     state_key,
     visible_traces,
 )
-from predact_utils.msa import GAP
 from predact_utils.plotting import close_all
 
 COLORS = {"base": "#1f77b4", "aligned": "#d62728"}

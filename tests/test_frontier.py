@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from predact_utils.frontier import interpolated_model, mix_logprobs, mixture_model, pareto_front
-from predact_utils.models import load_model
-from predact_utils.sampling import SamplingParams, generate
-from predact_utils.scoring import token_logprobs
+from predact_utils.chapters.frontier.models import (
+    interpolated_model,
+    mix_logprobs,
+    mixture_model,
+    pareto_front,
+)
+from predact_utils.lm.models import load_model
+from predact_utils.lm.sampling import SamplingParams, generate
+from predact_utils.lm.scoring import token_logprobs
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,7 @@ def test_pareto_front_by_hand():
 def test_with_costs_subtracts_the_base_end():
     import pandas as pd
 
-    from predact_utils.frontier_measure import with_costs
+    from predact_utils.chapters.frontier.measure import with_costs
 
     t = pd.DataFrame({"pair": ["p", "p", "q", "q"], "path": ["interp"] * 4, "a": [0.0, 1.0, 0.0, 1.0],
                       "wm_log_ppl": [2.0, 2.5, 3.0, 2.9]})
@@ -87,8 +92,8 @@ def test_with_costs_subtracts_the_base_end():
 
 
 def test_world_modeling_averages_categories_in_log_space(pair, tmp_path, monkeypatch):
-    from predact_utils.frontier_measure import GoldSet, world_modeling
-    from predact_utils.scoring import encode_documents
+    from predact_utils.chapters.frontier.measure import GoldSet, world_modeling
+    from predact_utils.lm.scoring import encode_documents
 
     monkeypatch.setenv("PREDACT_CACHE", str(tmp_path / "cache"))
     base, _ = pair
@@ -106,7 +111,7 @@ def test_world_modeling_averages_categories_in_log_space(pair, tmp_path, monkeyp
 def test_sampling_batch_of_a_mixture_counts_both_models_caches(pair):
     """The mixture keeps a key/value cache for the layers of both models, so its default CPU batch is
     sized for their sum (and it has no ``dtype`` of its own: the embedding weights give the value size)."""
-    from predact_utils.sampling import auto_batch_size
+    from predact_utils.lm.sampling import auto_batch_size
 
     base, aligned = pair
     mixed = mixture_model(base, aligned, 0.5).model

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from predact_utils import prompts as prompt_data
-from predact_utils.cache import ArtifactCache
-from predact_utils.chat import encode_prompts
-from predact_utils.generations import (
+from predact_utils.data import prompts as prompt_data
+from predact_utils.lm.chat import encode_prompts
+from predact_utils.lm.models import load_model
+from predact_utils.lm.sampling import generate
+from predact_utils.runs.cache import ArtifactCache
+from predact_utils.runs.generations import (
     BOOK_SAMPLING,
     prefix_generations,
     prompt_generations,
     sampling_params,
     select_prompts,
 )
-from predact_utils.models import load_model
-from predact_utils.sampling import generate
 
 
 def test_select_prompts():
@@ -27,7 +27,7 @@ def test_select_prompts():
 
 
 def test_prompt_index_finds_known_ids_and_refuses_unknown_ones():
-    from predact_utils.generations import prompt_index
+    from predact_utils.runs.generations import prompt_index
 
     rows = prompt_data.load()
     assert prompt_index(rows, rows[5]["id"]) == 5
@@ -82,7 +82,7 @@ def test_chunks_hold_whole_prompts_of_about_rows_per_chunk_samples(tiny_pair_dir
     """Few samples per prompt: many prompts per saved chunk; the samples do not depend on the chunking."""
     import json
 
-    from predact_utils.artifacts import cached_generations
+    from predact_utils.runs.artifacts import cached_generations
 
     lm = load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned")
     params = sampling_params(n=2, max_new_tokens=4, seed=3)

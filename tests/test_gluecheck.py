@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.gluecheck import GlueCheckError, build_values, compare_values, glued_values, main
+from predact_utils.book.gluecheck import GlueCheckError, build_values, compare_values, glued_values, main
 
 PREFIX = "application/papermill.record/"
 

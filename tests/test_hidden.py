@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from predact_utils.hidden import hidden_states, resolve_layers
+from predact_utils.lm.hidden import hidden_states, resolve_layers
 
 
 def test_hidden_states_match_output_hidden_states(tiny_model):

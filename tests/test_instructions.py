@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from predact_utils import instructions as ins
-from predact_utils.corpora import extract_dictd
-from predact_utils.corpora.extract_dialogue import QA
+from predact_utils.data import instructions as ins
+from predact_utils.data.corpora import extract_dictd
+from predact_utils.data.corpora.extract_dialogue import QA
 
 FIX = Path(__file__).parent / "fixtures" / "corpora"
 RENDERED = (FIX / "frob.1.rendered").read_text()

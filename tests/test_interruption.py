@@ -13,10 +13,10 @@ SCRIPT = r"""
 import json, sys, time
 import torch
 torch.set_num_threads(1)
-import predact_utils.artifacts as artifacts
-from predact_utils.cache import ArtifactCache
-from predact_utils.models import load_model
-from predact_utils.sampling import SamplingParams
+import predact_utils.runs.artifacts as artifacts
+from predact_utils.runs.cache import ArtifactCache
+from predact_utils.lm.models import load_model
+from predact_utils.lm.sampling import SamplingParams
 
 if sys.argv[4] == "slow":  # make each chunk take a while, so the test can kill the job between chunks
     _generate = artifacts.generate

@@ -98,8 +98,7 @@ def test_dpo_with_an_nll_term_on_chosen_trains_differently_from_plain_dpo(tiny_b
 
 
 def test_preference_pairs_leave_out_the_dropped_rejection_kinds() -> None:
-    from predact_utils import instructions
-
+    from predact_utils.data import instructions
     meta = instructions.load_preferences("train", with_meta=True)
     n_truncated = sum(1 for k in meta["rejection"] if k == "truncated")
     assert 0 < n_truncated < len(meta)
@@ -116,8 +115,7 @@ def test_preference_pairs_leave_out_the_dropped_rejection_kinds() -> None:
 
 
 def test_preference_pairs_leave_out_chosen_answers_that_cannot_end_in_time() -> None:
-    from predact_utils import instructions
-
+    from predact_utils.data import instructions
     def words(text: str, add_special_tokens: bool = False) -> dict[str, list[str]]:  # one token per word
         return {"input_ids": text.split()}
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 from transformers import LlamaConfig, LlavaConfig
 
-from predact_utils.kvcache import SlotCache
-from predact_utils.modelconfig import decoder_config, text_config
+from predact_utils.lm.kvcache import SlotCache
+from predact_utils.lm.modelconfig import decoder_config, text_config
 
 
 def _llama(layers: int) -> LlamaConfig:

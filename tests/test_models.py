@@ -9,14 +9,14 @@ import pytest
 import torch
 from conftest import make_tokenizer, save_checkpoint
 
-from predact_utils import models
-from predact_utils.artifacts import cached_generations, cached_token_logprobs
-from predact_utils.cache import ArtifactCache
-from predact_utils.chat import ChatTemplateError, encode_prompt, format_prompt
-from predact_utils.models import ModelNotAvailableError, TokenizerMismatchError, load_pair
-from predact_utils.registry import PairSpec
-from predact_utils.sampling import SamplingParams
-from predact_utils.scoring import perplexity
+from predact_utils.lm import models
+from predact_utils.lm.chat import ChatTemplateError, encode_prompt, format_prompt
+from predact_utils.lm.models import ModelNotAvailableError, TokenizerMismatchError, load_pair
+from predact_utils.lm.registry import PairSpec
+from predact_utils.lm.sampling import SamplingParams
+from predact_utils.lm.scoring import perplexity
+from predact_utils.runs.artifacts import cached_generations, cached_token_logprobs
+from predact_utils.runs.cache import ArtifactCache
 
 
 @pytest.fixture()
@@ -113,7 +113,7 @@ def test_tiny_pair_like_a_real_pair(tiny_pair_dir, isolated_paths, no_network, m
             assert all(s.n_scored == len(s.token_ids) - len(p_ids) for s in scores)
             assert 1.0 < perplexity(scores) < float("inf")
     # a second notebook asking for the same generations reads them from the cache
-    monkeypatch.setattr("predact_utils.artifacts.generate", lambda *a, **k: pytest.fail("recomputed"))
+    monkeypatch.setattr("predact_utils.runs.artifacts.generate", lambda *a, **k: pytest.fail("recomputed"))
     assert cached_generations(pair.aligned, [prompt, "The quick brown fox"], params, cache=cache,
                               progress=False) == gens["aligned"]
 

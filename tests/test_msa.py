@@ -1,4 +1,4 @@
-"""MAFFT text-mode alignment of token sequences (predact_utils.msa)."""
+"""MAFFT text-mode alignment of token sequences (predact_utils.chapters.anchors.msa)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ import shutil
 import numpy as np
 import pytest
 
-from predact_utils import msa
-from predact_utils.msa import ALPHABET, GAP, MafftError, SymbolMap, align_generations, decode_rows, run_mafft
+from predact_utils.chapters.anchors import msa
+from predact_utils.chapters.anchors.msa import (
+    ALPHABET,
+    GAP,
+    MafftError,
+    SymbolMap,
+    align_generations,
+    decode_rows,
+    run_mafft,
+)
 
 needs_mafft = pytest.mark.skipif(shutil.which("mafft") is None, reason="MAFFT not installed (apt-get install mafft)")
 
@@ -137,7 +145,7 @@ def test_mafft_output_that_does_not_decode_is_an_error(tmp_path, monkeypatch: py
 @needs_mafft
 def test_prompts_aligned_in_parallel_equal_one_at_a_time(tmp_path) -> None:
     """Several MAFFT processes at once give, per prompt and in prompt order, the alignments of one process."""
-    from predact_utils.cache import ArtifactCache
+    from predact_utils.runs.cache import ArtifactCache
 
     rng = np.random.default_rng(0)
     core = [5, 6, 7, 8, 9, 10]

@@ -1,11 +1,11 @@
-"""n-gram anchors on crafted sequences (predact_utils.ngrams)."""
+"""n-gram anchors on crafted sequences (predact_utils.chapters.anchors.ngrams)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from predact_utils.ngrams import (
+from predact_utils.chapters.anchors.ngrams import (
     coverage_curve,
     coverage_table,
     longest_shared_ngrams,

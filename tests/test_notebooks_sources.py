@@ -9,7 +9,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from predact_utils.bookbuild import notebook_sources, toc_files
+from predact_utils.book.build import notebook_sources, toc_files
 from predact_utils.params import SCALES
 
 ROOT = Path(__file__).resolve().parent.parent

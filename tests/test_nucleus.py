@@ -1,4 +1,4 @@
-"""Nucleus truncation on hand-made distributions (predact_utils.nucleus)."""
+"""Nucleus truncation on hand-made distributions (predact_utils.chapters.setup.zipf)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers.generation.logits_process import TopPLogitsWarper
 
-from predact_utils.nucleus import nucleus_size, zipf_probs
+from predact_utils.chapters.setup.zipf import nucleus_size, zipf_probs
 
 
 def test_hand_made_distribution() -> None:

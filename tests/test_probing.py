@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from predact_utils.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe, span_containment
-from predact_utils.probing import (
+from predact_utils.chapters.planning.plan_probe import (
+    anchor_plan_spans,
+    frequent_ngram_spans,
+    plan_probe,
+    span_containment,
+)
+from predact_utils.chapters.planning.probing import (
     BigramBaseline,
     LabelSpace,
     label_space,
@@ -92,7 +97,7 @@ def test_bigram_baseline_hand_computed():
 
 
 def test_summary_accuracy_is_pooled_over_positions():
-    from predact_utils.probing import GroupScores
+    from predact_utils.chapters.planning.probing import GroupScores
 
     s = GroupScores(np.arange(2), n=np.array([[2.0], [6.0]]), correct=np.array([[2.0], [3.0]]),
                     nll=np.array([[1.0], [3.0]]), base_correct=np.array([[1.0], [3.0]]),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from predact_utils import instructions, prompts
+from predact_utils.data import instructions, prompts
 
 
 def test_committed_prompts_are_valid():

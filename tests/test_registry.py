@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from predact_utils import registry
-from predact_utils.registry import PairSpec, RegistryError
+from predact_utils.lm import registry
+from predact_utils.lm.registry import PairSpec, RegistryError
 
 
 def test_packaged_registry_has_the_paper_pairs():
@@ -62,7 +62,7 @@ def test_malformed_registry_is_rejected(tmp_path):
 
 
 def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
-    from predact_utils.registry import RegistryError, available_pairs
+    from predact_utils.lm.registry import RegistryError, available_pairs
 
     monkeypatch.setenv("PREDACT_MODELS", str(tmp_path))
     for name in ("mini-s-base", "mini-s-dpo"):
@@ -80,7 +80,7 @@ def test_available_pairs_skips_unbuilt_miniatures(tmp_path, monkeypatch):
 
 
 def test_first_available_pair_follows_the_preference_order(tmp_path, monkeypatch):
-    from predact_utils.registry import RegistryError, first_available_pair, not_built_note
+    from predact_utils.lm.registry import RegistryError, first_available_pair, not_built_note
 
     monkeypatch.setenv("PREDACT_MODELS", str(tmp_path))
     for name in ("mini-s-base", "mini-s-dpo", "mini-s-sft"):

@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from predact_utils import nucleuskernel
-from predact_utils.nucleus import nucleus_size, zipf_probs
-from predact_utils.sampling import SamplingParams, _nucleus_by_sorting, generate, nucleus_sample, sample_ids
+from predact_utils.chapters.setup.zipf import nucleus_size, zipf_probs
+from predact_utils.lm import nucleuskernel
+from predact_utils.lm.sampling import (
+    SamplingParams,
+    _nucleus_by_sorting,
+    generate,
+    nucleus_sample,
+    sample_ids,
+)
 
 PROMPTS = [[1, 57, 74, 281, 262, 274, 263], [1, 54, 259, 223, 83, 87, 75, 69, 77, 291, 84], [5, 6, 7]]
 
@@ -16,8 +22,7 @@ PROMPTS = [[1, 57, 74, 281, 262, 274, 263], [1, 54, 259, 223, 83, 87, 75, 69, 77
 @pytest.fixture(params=["compiled", "sorting"])
 def draw_path(request, monkeypatch):
     """Run a test with the CPU kernel of nucleuskernel and again with the sorting version."""
-    from predact_utils import sampling
-
+    from predact_utils.lm import sampling
     if request.param == "compiled" and not nucleuskernel.AVAILABLE:
         pytest.skip("numba is not installed")
     monkeypatch.setattr(sampling, "_COMPILED", request.param == "compiled")
@@ -148,8 +153,7 @@ def test_parameter_validation():
 def test_auto_batch_size_from_the_key_value_memory(tiny_model, monkeypatch):
     """On CPU the default batch holds as many rows as fit the key/value budget: 2 (keys and values)
     x layers x key/value heads x head size x bytes per value x positions per row, worked out by hand."""
-    from predact_utils import sampling
-
+    from predact_utils.lm import sampling
     cfg = tiny_model.config
     heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads

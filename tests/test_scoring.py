@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from predact_utils.diststats import DistStatsConfig
-from predact_utils.scoring import (
+from predact_utils.lm.diststats import DistStatsConfig
+from predact_utils.lm.scoring import (
     encode_documents,
     perplexity,
     plan_windows,

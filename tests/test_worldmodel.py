@@ -1,4 +1,4 @@
-"""Fig. 2 measurements on hand-made numbers and tiny models (predact_utils.worldmodel, predact_utils.finetune)."""
+"""Fig. 2 measurements on hand-made numbers and tiny models (predact_utils.chapters.worldmodel.analysis, predact_utils.chapters.worldmodel.finetune)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predact_utils.finetune import FinetuneBudget, finetune, training_blocks
-from predact_utils.worldmodel import (
+from predact_utils.chapters.worldmodel.analysis import (
     DocScores,
     comparison_rows,
     paired_log_ppl_diff,
     perplexity,
     summary_by_category,
 )
+from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetune, training_blocks
 
 
 def test_perplexity_is_token_weighted() -> None:

@@ -47,7 +47,7 @@ class AlignBudget:
     num_generations: int = 4
     max_completion_length: int = 128
     sft_weight: float = 0.0  # DPO only: weight of an added NLL loss on the chosen answer (RPO); 0 = plain DPO
-    #: DPO only: preference pairs of these rejection kinds (see :mod:`predact_utils.instructions`) are left out
+    #: DPO only: preference pairs of these rejection kinds (see :mod:`predact_utils.data.instructions`) are left out
     drop_rejections: tuple[str, ...] = ()
     #: DPO only: pairs whose chosen answer, with its end-of-text token, has more tokens than this are left
     #: out (0 = keep all)
@@ -69,8 +69,7 @@ def preference_pairs(split_name: str, budget: AlignBudget, tokenizer: PreTrained
     """The DPO training pairs of ``budget`` (``prompt``/``chosen``/``rejected``), without its dropped kinds
     and, with ``budget.max_chosen_tokens``, without the pairs whose chosen answer plus end-of-text is longer
     than that in ``tokenizer``'s tokens."""
-    from predact_utils import instructions
-
+    from predact_utils.data import instructions
     if not budget.drop_rejections and not budget.max_chosen_tokens:
         return instructions.load_preferences(split_name)
     if budget.max_chosen_tokens and tokenizer is None:
@@ -242,8 +241,7 @@ def budget_for(stage: str) -> AlignBudget:
 
 def run_stage(stage: str, max_minutes: float | None, seed: int = 0) -> bool:
     """Run one named stage of ``make miniature`` (``sft-s``, ``dpo-m``, ``reward-m``, ``rlhf-m``, ...)."""
-    from predact_utils import instructions
-
+    from predact_utils.data import instructions
     kind, size = stage.split("-")
     models, work = paths.models_dir(), paths.cache_dir() / "miniature" / "work" / stage
     out = models / (f"mini-{size}-reward" if kind == "reward" else f"mini-{size}-{kind}")

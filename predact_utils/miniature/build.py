@@ -20,17 +20,16 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from predact_utils import paths
-from predact_utils.allocator import keep_allocations
+from predact_utils.lm.allocator import keep_allocations
 from predact_utils.miniature import pretrain as pt
 from predact_utils.miniature.configs import BUDGETS
+from predact_utils.miniature.store import SEED, load_tokenizer, pool_path, tokenizer_dir, work_dir
 from predact_utils.miniature.tokenizer import balanced_sample, save_tokenizer, train_tokenizer
 
-SEED = 0
 TOKENIZER_SAMPLE_BYTES = 20_000_000
 CAP_TOKENS_PER_CORPUS = 2_000_000
 STAGES = ("tokenizer", "pool", "base-s", "base-m", "sft-s", "sft-m", "dpo-s", "dpo-m", "reward-m", "rlhf-m", "cards")
@@ -39,18 +38,13 @@ FAMILY = ("mini-s-base", "mini-m-base", "mini-s-sft", "mini-m-sft", "mini-s-dpo"
           "mini-m-rlhf")
 
 
-def work_dir() -> Path:
-    """Resumable intermediate state (git-ignored)."""
-    return paths.cache_dir() / "miniature" / "work"
 
 
-def tokenizer_dir() -> Path:
-    return paths.models_dir() / "tokenizer"
 
 
 def _train_texts() -> dict[str, list[str]]:
-    import predact_utils.corpora as corpora
-    from predact_utils.corpora.registry import SPECS
+    import predact_utils.data.corpora as corpora
+    from predact_utils.data.corpora.registry import SPECS
 
     out = {}
     for s in SPECS:
@@ -77,17 +71,8 @@ def stage_tokenizer() -> None:
     print(f"[miniature] tokenizer: {info}")
 
 
-def load_tokenizer():  # type: ignore[no-untyped-def]
-    from transformers import AutoTokenizer
-
-    d = tokenizer_dir()
-    if not (d / "tokenizer.json").exists():
-        raise FileNotFoundError(f"no tokenizer at {d}; run the `tokenizer` stage first")
-    return AutoTokenizer.from_pretrained(str(d))
 
 
-def pool_path(block: int) -> Path:
-    return work_dir() / f"pool_block{block}_seed{SEED}.npy"
 
 
 def stage_pool(block: int = 512) -> np.ndarray:

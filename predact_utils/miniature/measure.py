@@ -16,9 +16,9 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from predact_utils import paths
+from predact_utils.lm.reward import load_reward_model, reward_scores
 from predact_utils.miniature import sanity
 from predact_utils.miniature.cards import write_card
-from predact_utils.reward import load_reward_model, reward_scores
 
 #: Documents per corpus / prompts / pairs of the quick re-measurement recorded in each card.
 CHECK_DOCS, CHECK_PROMPTS, CHECK_PAIRS = 4, 8, 16
@@ -31,8 +31,7 @@ def heldout_pairs() -> list[dict[str, Any]]:
 
     (The held-out file is sorted by id, whose prefix is the kind of pair; an earlier version scored the
     first 300 pairs only, which held just the three hardest kinds and no dictionary or man-page pair.)"""
-    from predact_utils import instructions
-
+    from predact_utils.data import instructions
     return list(instructions.load_preferences("heldout"))
 
 
@@ -67,7 +66,7 @@ def n_params(model: Any) -> int:
 
 def validation_table(model: Any, tok: Any, bigram: Any | None, max_docs: int | None = None) -> dict[str, Any]:
     """Perplexity per evaluation corpus (validation split), and the bigram's on the same tokens."""
-    import predact_utils.corpora as corpora
+    import predact_utils.data.corpora as corpora
 
     out = {}
     for name in corpora.names(role="eval"):
@@ -85,15 +84,14 @@ def validation_table(model: Any, tok: Any, bigram: Any | None, max_docs: int | N
 def fit_bigram(tok: Any) -> Any:
     """The bigram baseline on the same pre-training blocks the Base models saw."""
     from predact_utils.miniature.bigram import BigramLM
-    from predact_utils.miniature.build import pool_path
+    from predact_utils.miniature.store import pool_path
 
     blocks = np.load(pool_path(512), mmap_mode="r")
     return BigramLM(len(tok)).fit(np.asarray(b) for b in blocks)
 
 
 def prompts_text() -> list[str]:
-    from predact_utils import prompts
-
+    from predact_utils.data import prompts
     return [p["prompt"] for p in prompts.load()]
 
 
@@ -132,7 +130,7 @@ def _default_method(kind: str, size: str) -> str:
 
 
 def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
-    import predact_utils.corpora as corpora
+    import predact_utils.data.corpora as corpora
 
     d = paths.models_dir() / name
     model, tok = load_lm(d)
@@ -172,9 +170,9 @@ def card_aligned(name: str, kind: str, size: str) -> dict[str, Any]:
 
 def reward_vs_sft(model: Any, tok: Any, size: str) -> dict[str, Any]:
     """Reward-model score of one sample per held-out prompt, RLHF minus SFT, bootstrap 95% CI."""
-    from predact_utils import instructions
-    from predact_utils.chat import encode_prompts
-    from predact_utils.sampling import SamplingParams, generate
+    from predact_utils.data import instructions
+    from predact_utils.lm.chat import encode_prompts
+    from predact_utils.lm.sampling import SamplingParams, generate
 
     rm_dir = paths.models_dir() / f"mini-{size}-reward"
     rm, _ = load_reward_model(str(rm_dir))

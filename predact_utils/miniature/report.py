@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from predact_utils import paths
-from predact_utils.instructions import answer_tokens
+from predact_utils.data.instructions import answer_tokens
 from predact_utils.miniature.cards import read_card
 from predact_utils.miniature.sanity import ANSWER_TOKENS
 from predact_utils.plotting import ROLE_COLORS

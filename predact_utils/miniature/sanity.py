@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from predact_utils.chat import encode_prompts
+from predact_utils.lm.chat import encode_prompts
+from predact_utils.lm.sampling import SamplingParams, generate
+from predact_utils.lm.scoring import encode_documents, perplexity, token_logprobs
 from predact_utils.miniature.bigram import BigramLM
-from predact_utils.sampling import SamplingParams, generate
-from predact_utils.scoring import encode_documents, perplexity, token_logprobs
 
 #: Markers that show a model left the assistant role (it started writing the user's turn).
 ROLE_BREAKS: tuple[str, ...] = ("<|user|>", "<|assistant|>")

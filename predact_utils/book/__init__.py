@@ -1,0 +1,1 @@
+"""The book machinery: the build (papermill + Jupyter Book), the CLI, the Sphinx extension, the glue check."""

@@ -1,0 +1,88 @@
+"""``predact``: the command line of the book (reader's book: re-running every section on a model pair).
+
+``predact run --pair NAME`` executes every section notebook with papermill for
+that pair and builds the book from the executed notebooks::
+
+    predact run --pair llama2-7b-chat --scale full --out runs/llama2-7b
+    predact run --pair meta-llama/Llama-2-7b-hf meta-llama/Llama-2-7b-chat-hf
+    predact run --pair mini-m-dpo --scale smoke --out /tmp/x
+
+The pair reaches each notebook through the parameters it declares (``pair`` /
+``pairs``, and their ``smoke_`` variants), so every section runs on it at
+either scale. Expensive results go to the artifact cache (``PREDACT_CACHE``,
+default ``data/cache``), so a run that was interrupted resumes: re-running the
+same command recomputes only what the cache does not hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from predact_utils import paths
+from predact_utils.params import SCALES
+
+#: Notebook parameters that name the model pair(s) a section runs on.
+PAIR_PARAMETERS: tuple[str, ...] = ("pair", "pairs", "smoke_pair", "smoke_pairs")
+
+
+def pair_argument(values: Sequence[str]) -> str:
+    """A registry name, or two ids/paths (Base, aligned) joined as ``"base,aligned"``."""
+    from predact_utils.lm.registry import resolve_pair
+
+    if len(values) not in (1, 2):
+        raise SystemExit("--pair takes a registry name or two ids/paths: --pair BASE ALIGNED")
+    text = values[0] if len(values) == 1 else f"{values[0]},{values[1]}"
+    try:
+        resolve_pair(text)
+    except Exception as exc:  # the registry's message lists the known pairs
+        raise SystemExit(f"--pair {' '.join(values)}: {exc}") from exc
+    return text
+
+
+def run(argv: Sequence[str]) -> int:
+    from predact_utils.book.build import BookBuildError, build
+
+    ap = argparse.ArgumentParser(prog="predact run", description="Execute every section for a pair and build the book.")
+    ap.add_argument("--pair", nargs="+", required=True, metavar="NAME_OR_ID",
+                    help="a pair name of predact_utils/lm/registry.yaml, or two hub ids / local paths: BASE ALIGNED")
+    ap.add_argument("--scale", default="full", choices=SCALES)
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: <repo>/_build)")
+    ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="any other notebook parameter; VALUE is parsed as YAML")
+    ap.add_argument("--timeout", type=int, default=4 * 3600, help="seconds allowed per cell")
+    args = ap.parse_args(argv)
+    pair = pair_argument(args.pair)
+    extra = {name: pair for name in PAIR_PARAMETERS}
+    extra.update({k: yaml.safe_load(v) for k, v in args.param})
+    out = args.out.resolve() if args.out else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
+    try:
+        html = build(paths.repo_root(), args.scale, out, extra, args.timeout)
+    except BookBuildError as exc:
+        print(f"[predact] FAILED: {exc}\n[predact] re-run the same command to resume: finished results are cached",
+              file=sys.stderr, flush=True)
+        return 1
+    print(f"[predact] book: {html / 'index.html'}", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    if argv[0] != "run":
+        print(f"unknown command {argv[0]!r}; the only command is 'run' (predact run --help)", file=sys.stderr)
+        return 2
+    return run(argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One package per notebook of the book; later chapters may import earlier ones, never the reverse."""

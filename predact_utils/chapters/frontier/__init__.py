@@ -1,0 +1,1 @@
+"""Chapter 06: the trade-off frontier (beyond the paper)."""

@@ -1,0 +1,160 @@
+"""Two paths from a Base model to its aligned version, for the trade-off frontier section.
+
+1. **Weight interpolation** (:func:`interpolated_model`):
+   ``theta(a) = (1 - a) * theta_base + a * theta_aligned``, parameter by
+   parameter; the two checkpoints must share an architecture and tokenizer.
+   At ``a = 0`` and ``a = 1`` the formula gives the two models' weights
+   exactly (``1 * x + 0 * y == x`` in floating point).
+2. **Log-probability mixing** at decoding time (:class:`MixtureLM`):
+   ``log p_a(v | x) = (1 - a) log p_base(v | x) + a log p_aligned(v | x) - log Z``,
+   renormalised over the vocabulary at every position, i.e. a normalised
+   geometric mixture of the two next-token distributions.
+
+Both return a :class:`~predact_utils.lm.models.LoadedModel`, so the sampler, the
+scorer and the artifact cache treat every point of a path like any other model;
+its cache id names the two parents' fingerprints and ``a``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from transformers.cache_utils import DynamicCache, DynamicLayer
+
+from predact_utils.lm.modelconfig import text_config
+from predact_utils.lm.models import LoadedModel
+from predact_utils.runs.cache import stable_hash
+
+
+def check_compatible(base: LoadedModel, aligned: LoadedModel) -> None:
+    """Refuse pairs whose parameters cannot be mixed one to one (different names or shapes)."""
+    sb, sa = base.model.state_dict(), aligned.model.state_dict()
+    if sb.keys() != sa.keys():
+        missing = sorted(set(sb) ^ set(sa))[:5]
+        raise ValueError(f"the two models have different parameters (e.g. {missing}); interpolation and mixing need "
+                         "two checkpoints of one architecture, like a Base model and its fine-tuned version")
+    bad = [k for k in sb if sb[k].shape != sa[k].shape]
+    if bad:
+        raise ValueError(f"parameter shapes differ for {bad[:5]}; the models are not of the same architecture")
+    if base.model.config.vocab_size != aligned.model.config.vocab_size:
+        raise ValueError("the two models have different vocabularies; they must share a tokenizer")
+
+
+def _point(base: LoadedModel, aligned: LoadedModel, model: Any, a: float, kind: str, role: str) -> LoadedModel:
+    fp = stable_hash({"kind": kind, "base": base.cache_id, "aligned": aligned.cache_id, "a": float(a)})[:16]
+    name = f"{kind}({base.name},{aligned.name},a={a:g})"
+    return LoadedModel(model, aligned.tokenizer, name, f"{base.location} | {aligned.location}", role, fp)
+
+
+def _check_a(a: float) -> float:
+    a = float(a)
+    if not 0.0 <= a <= 1.0:
+        raise ValueError(f"the mixing weight a must be in [0, 1], got {a}")
+    return a
+
+
+@torch.no_grad()
+def interpolated_model(base: LoadedModel, aligned: LoadedModel, a: float, role: str = "aligned") -> LoadedModel:
+    """A new model with weights ``(1 - a) * base + a * aligned`` (see module doc); the parents are not changed."""
+    a = _check_a(a)
+    check_compatible(base, aligned)
+    model = copy.deepcopy(base.model)
+    sa = aligned.model.state_dict()
+    for name, p in model.state_dict().items():
+        if p.is_floating_point():
+            mixed = (1.0 - a) * p.float() + a * sa[name].to(p.device, torch.float32)  # mixed in float32
+            p.copy_(mixed.to(p.dtype))
+    model.eval()
+    return _point(base, aligned, model, a, "interp", role)
+
+
+def mix_logprobs(base_logits: torch.Tensor, aligned_logits: torch.Tensor, a: float) -> torch.Tensor:
+    """Normalised ``(1 - a) log p_base + a log p_aligned`` over the last axis (float32)."""
+    lb = torch.log_softmax(base_logits.float(), dim=-1)
+    la = torch.log_softmax(aligned_logits.float(), dim=-1)
+    mixed = (1.0 - a) * lb + a * la
+    return mixed - torch.logsumexp(mixed, dim=-1, keepdim=True)
+
+
+class _CacheView(DynamicCache):
+    """The layers of one of the two models inside a mixture's cache (shares the layer objects)."""
+
+    def __init__(self, layers: list[Any]) -> None:
+        super().__init__()
+        self.layers = layers
+        self.layer_class_to_replicate = None
+
+
+@dataclass
+class _Output:
+    logits: torch.Tensor
+
+
+class MixtureLM(torch.nn.Module):
+    """A causal LM whose next-token log-probabilities mix a Base and an aligned model (see module doc).
+
+    It answers the calls the book's sampler and scorer make (``input_ids``, ``attention_mask``,
+    ``position_ids``, ``cache``, ``logits_to_keep``): the cache holds the Base model's layers
+    first and the aligned model's after them, and its ``config`` says so.
+    """
+
+    def __init__(self, base: Any, aligned: Any, a: float) -> None:
+        super().__init__()
+        self.base, self.aligned, self.a = base, aligned, _check_a(a)
+        self.n_base = text_config(base).num_hidden_layers
+        self.n_aligned = text_config(aligned).num_hidden_layers
+        self.config = copy.deepcopy(base.config)
+        self.config.num_hidden_layers = self.n_base + self.n_aligned
+        if getattr(self.config, "layer_types", None) is not None:
+            self.config.layer_types = list(base.config.layer_types) + list(aligned.config.layer_types)
+        self.generation_config = base.generation_config
+
+    def get_input_embeddings(self) -> Any:
+        return self.base.get_input_embeddings()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+                position_ids: torch.Tensor | None = None, cache: DynamicCache | None = None,
+                use_cache: bool | None = None, logits_to_keep: int = 0, **kwargs: Any) -> _Output:
+        views: tuple[Any, Any] = (None, None)
+        if cache is not None:
+            while len(cache.layers) < self.n_base + self.n_aligned:
+                cache.layers.append(DynamicLayer())
+            views = (_CacheView(cache.layers[: self.n_base]), _CacheView(cache.layers[self.n_base :]))
+        common = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids,
+                  "use_cache": use_cache, "logits_to_keep": logits_to_keep}
+        lb = self.base(cache=views[0], **common).logits
+        la = self.aligned(cache=views[1], **common).logits.to(lb.device)
+        return _Output(mix_logprobs(lb, la, self.a))
+
+
+def mixture_model(base: LoadedModel, aligned: LoadedModel, a: float, role: str = "aligned") -> LoadedModel:
+    """The decoding-time mixture at weight ``a`` as a :class:`LoadedModel` (shares the parents' weights)."""
+    check_compatible(base, aligned)
+    return _point(base, aligned, MixtureLM(base.model, aligned.model, a).eval(), a, "mix", role)
+
+
+def pareto_front(cost: np.ndarray, benefit: np.ndarray) -> np.ndarray:
+    """Mask of the points that no other point dominates (lower or equal cost and higher or equal benefit,
+    strictly better in one)."""
+    cost, benefit = np.asarray(cost, float), np.asarray(benefit, float)
+    if cost.shape != benefit.shape:
+        raise ValueError("cost and benefit must have the same shape")
+    keep = np.ones(cost.size, dtype=bool)
+    for i in range(cost.size):
+        dominated = (cost <= cost[i]) & (benefit >= benefit[i]) & ((cost < cost[i]) | (benefit > benefit[i]))
+        keep[i] = not dominated.any()
+    return keep
+
+
+def grid_points(step: float) -> list[float]:
+    """``0, step, 2 step, ..., 1`` rounded to avoid floating drift (0.30000000000000004)."""
+    if not 0 < step <= 1:
+        raise ValueError(f"grid step must be in (0, 1], got {step}")
+    n = int(round(1.0 / step))
+    if not np.isclose(n * step, 1.0):
+        raise ValueError(f"grid step {step} does not divide 1 evenly")
+    return [round(i / n, 10) for i in range(n + 1)]

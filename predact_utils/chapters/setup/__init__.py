@@ -1,0 +1,1 @@
+"""Chapter 00: the environment report and the Zipf nucleus demo."""

@@ -1,0 +1,1 @@
+"""Chapter 02: worse world models (the paper's Fig. 2)."""

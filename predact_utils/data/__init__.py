@@ -1,0 +1,1 @@
+"""The data wing: evaluation corpora, prompts, prefixes, instruction and preference data."""
