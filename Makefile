@@ -81,9 +81,9 @@ clean:
 	rm -rf _build .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-# ---- targets owned by later issues (kept here so every issue plugs into one Makefile) ----
+# ---- data, models, benchmarks and build-time checks ----
 
-# ---- issue 3: offline corpora, prompts, prefix sets, instruction data (`make data`) ----
+# ---- offline corpora, prompts, prefix sets, instruction data (`make data`) ----
 # Debian packages the corpora are built from (installed when missing; ~400 MB, mostly linux-source).
 DATA_APT_PACKAGES := bible-kjv bible-kjv-text sword-text-web sword-comm-tdavid libsword-utils \
   dict-gcide dict-foldoc dict-jargon dict-devil fortunes fortunes-min \
@@ -124,17 +124,17 @@ data: data-sources
 miniature: setup
 	$(PYTHON) -m predact_utils.miniature.build $(if $(MINUTES),--max-minutes $(MINUTES),)
 
-# Speed/memory benchmarks of the measurement core (issue 4): ratios measured in one run, see benchmarks/README.md.
+# Speed/memory benchmarks of the measurement core: ratios measured in one run, see benchmarks/README.md.
 bench: setup
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	$(PYTHON) -m benchmarks.run_all
 
-# Time of the whole book per notebook, cold artifact cache (issue 12): SCALE=full (default) or smoke.
+# Time of the whole book per notebook, cold artifact cache: SCALE=full (default) or smoke.
 SCALE ?= full
 book-time: setup
 	$(PYTHON) -m benchmarks.book_time --scale $(SCALE) --lanes $(LANES)
 
-# Two builds from cold caches must glue the same values on every page (issue 12). `make test` runs the
+# Two builds from cold caches must glue the same values on every page. `make test` runs the
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
 determinism: setup
 	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \

@@ -1,4 +1,4 @@
-"""bf16 against float32 on this CPU: speed, and what it changes in perplexity (issue 12).
+"""bf16 against float32 on this CPU: speed, and what it changes in perplexity.
 
 Three comparisons on the medium model, each timed alternately in this process and printed as a ratio
 (float32 time / bf16 time; above 1 means bf16 is faster):

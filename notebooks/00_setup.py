@@ -27,31 +27,17 @@ zipf_exponent = 1.1
 vocab_size = 8192
 top_p = 0.9
 
-# %%
-from myst_nb import glue
+# %% tags=["remove-cell"]
+from predact_utils.book.pages import glue_all
+from predact_utils.chapters import setup as chapter
+from predact_utils.claims import record_all
+from predact_utils.plotting import show_plotly
 
-from predact_utils import seed_everything
-from predact_utils.chapters.setup.environment import environment_table
-from predact_utils.chapters.setup.zipf import (
-    nucleus_size,
-    nucleus_size_figure,
-    nucleus_size_plotly,
-    zipf_probs,
-)
-from predact_utils.params import COMMON, Param, validate_parameters
-from predact_utils.plotting import close_all, set_style, show_plotly
-
-validate_parameters(
-    globals(),
-    {
-        **COMMON,
-        "zipf_exponent": Param(float, minimum=0.0),
-        "vocab_size": Param(int, minimum=2),
-        "top_p": Param(float, minimum=0.0, maximum=1.0),
-    },
-)
-seed_everything(seed)
-set_style()
+settings = chapter.Settings.from_globals(globals())
+results = chapter.run(settings)
+glue_all(chapter.numbers(results))
+glue_all(chapter.figures(results))
+record_all(chapter.claim_records(results))
 
 # %% [markdown]
 # ## The environment of this run
@@ -72,10 +58,8 @@ set_style()
 # overrides the choice; the artifact cache keeps results of different dtypes
 # apart.
 
-# %%
-env = environment_table()
-glue("env_dtype", env.loc[env["name"] == "compute dtype", "value"].item(), display=False)
-env
+# %% tags=["remove-input"]
+results.environment
 
 # %% [markdown]
 # ## Nucleus sampling on a Zipf distribution
@@ -90,25 +74,10 @@ env
 # with exponent $s =$ {glue:text}`zipf_exponent`, nucleus sampling at
 # $p =$ {glue:text}`top_p` keeps {glue:text}`nucleus_tokens` tokens.
 
-# %%
-probs = zipf_probs(vocab_size, zipf_exponent)
-n_keep = nucleus_size(probs, top_p)
-glue("vocab_size", f"{vocab_size:,}", display=False)
-glue("zipf_exponent", f"{zipf_exponent:g}", display=False)
-glue("top_p", f"{top_p:g}", display=False)
-glue("nucleus_tokens", f"{n_keep:,}", display=False)
-
-# %% [markdown]
+#
 # {numref}`fig-setup-nucleus` shows the size of the nucleus against $p$ for a
 # few exponents: the steeper the distribution, the fewer tokens survive.
-
-# %%
-exponents = [0.8, 1.0, zipf_exponent, 1.4, 2.0] if scale == "full" else [1.0, zipf_exponent]
-fig = nucleus_size_figure(vocab_size, sorted(set(exponents)))
-glue("fig_setup_nucleus", fig, display=False)
-close_all()
-
-# %% [markdown]
+#
 # ```{glue:figure} fig_setup_nucleus
 # :name: fig-setup-nucleus
 #
@@ -119,8 +88,8 @@ close_all()
 # The interactive version: move the slider to change the exponent (all values
 # are precomputed, so this works in the static page without a kernel).
 
-# %%
-show_plotly(nucleus_size_plotly(vocab_size, [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0]), div_id="setup-nucleus-plotly")
+# %% tags=["remove-input"]
+show_plotly(chapter.nucleus_plotly(results), div_id="setup-nucleus-plotly")
 
 # %% [markdown]
 # A widget check: the two controls below are linked in the browser
@@ -129,7 +98,9 @@ show_plotly(nucleus_size_plotly(vocab_size, [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0])
 # %%
 import ipywidgets as widgets
 
-slider = widgets.FloatSlider(value=top_p, min=0.5, max=1.0, step=0.05, description="top-p")
-box = widgets.FloatText(value=top_p, description="value")
+slider = widgets.FloatSlider(
+    value=settings.top_p, min=0.5, max=1.0, step=0.05, description="top-p"
+)
+box = widgets.FloatText(value=settings.top_p, description="value")
 widgets.jslink((slider, "value"), (box, "value"))
 widgets.HBox([slider, box])

@@ -75,74 +75,16 @@ plan_max_share = 0.8
 plan_max_spans = 20
 n_boot = 1000
 
-# %%
-import numpy as np
-import pandas as pd
-import transformers
-from myst_nb import glue
+# %% tags=["remove-cell"]
+from predact_utils.book.pages import glue_all
+from predact_utils.chapters import planning as chapter
+from predact_utils.claims import record_all
 
-import predact_utils.data.corpora as corpora
-from predact_utils import claims, seed_everything
-from predact_utils.chapters.anchors.msa import align_prompts, parse_options
-from predact_utils.chapters.planning.plan_probe import anchor_plan_spans, frequent_ngram_spans, plan_probe
-from predact_utils.chapters.planning.plots import curves_figure, curves_plotly, heatmap_figure
-from predact_utils.chapters.planning.probing import (
-    gain_difference,
-    generation_sequences,
-    parse_ints,
-    run_probes,
-)
-from predact_utils.lm.chat import encode_prompts
-from predact_utils.lm.hidden import n_hidden_layers, resolve_layers
-from predact_utils.lm.models import load_pair
-from predact_utils.lm.registry import first_available_pair, not_built_note
-from predact_utils.lm.scoring import encode_documents
-from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
-from predact_utils.plotting import close_all, set_style, show_plotly
-from predact_utils.runs.artifacts import cached_hidden_states
-from predact_utils.runs.generations import prompt_generations, sampling_params
-
-validate_parameters(globals(), {
-    **COMMON, "pair": PAIRS, "smoke_pair": PAIRS, "layers": Param(str), "offsets": Param(str),
-    "curve_layer": Param(int), "probe_top_n": Param(int, minimum=1), "probe_l2": Param(float, minimum=0.0),
-    "probe_max_iter": Param(int, minimum=1), "max_train_positions": Param(int, minimum=100),
-    "test_fraction": Param(float, minimum=0.01, maximum=0.9), "split_by": Param(str, choices=("prompt", "sequence")),
-    "n_prompts": Param(int, minimum=3), "n_samples": Param(int, minimum=1), "n_probe_samples": Param(int, minimum=1),
-    "max_new_tokens": Param(int, minimum=1), "top_p": Param(float, minimum=0.0, maximum=1.0),
-    "temperature": Param(float, minimum=0.0), "gold_docs": Param(int, minimum=1), "gold_tokens": Param(int, minimum=8),
-    "plan_spans": Param(str, choices=("anchor", "ngram")),
-    "anchor_threshold": Param(float, minimum=0.01, maximum=1.0), "plan_min_tokens": Param(int, minimum=1),
-    "mafft_options": Param(str), "mafft_timeout": Param(float, minimum=1.0), "mafft_overflow": Param(int, minimum=0),
-    "plan_ngram": Param(int, minimum=1), "plan_min_share": Param(float, minimum=0.0, maximum=1.0),
-    "plan_max_share": Param(float, minimum=0.0, maximum=1.0), "plan_max_spans": Param(int, minimum=1),
-    "n_boot": Param(int, minimum=10),
-})
-seed_everything(seed)
-set_style()
-transformers.logging.disable_progress_bar()  # no widgets in the book's output
-smoke = scale == "smoke"
-if smoke:
-    pair, n_prompts, n_samples, n_probe_samples, max_new_tokens = smoke_pair, 4, 4, 4, 24
-    gold_docs, gold_tokens, probe_max_iter, n_boot, max_train_positions = 1, 32, 15, 100, 2000
-    layers = "0,-1"
-offset_list = parse_ints(offsets, "offsets")
-spec, not_built = first_available_pair(pair)
-models = load_pair(spec)
-n_entries = n_hidden_layers(models.base.model)
-layer_list = resolve_layers(models.base.model, list(range(n_entries)) if layers == "all" else parse_ints(layers, "layers"))
-curve = resolve_layers(models.base.model, [curve_layer])[0]
-if curve not in layer_list:
-    raise ValueError(f"curve_layer {curve_layer} is not among the probed layers {layer_list}; add it to `layers`")
-params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=n_samples, seed=seed)
-probe_kw = dict(offsets=offset_list, top_n=probe_top_n, test_fraction=test_fraction,
-                max_train_positions=max_train_positions, l2=probe_l2, max_iter=probe_max_iter, n_boot=n_boot, seed=seed)
-glue("pl_pair", f"{models.base.name} / {models.aligned.name}"
-     + not_built_note(not_built), display=False)
-glue("pl_layers", ", ".join(map(str, layer_list)), display=False)
-glue("pl_curve_layer", f"{curve}", display=False)
-glue("pl_top_n", f"{probe_top_n}", display=False)
-glue("pl_probe_samples", f"{min(n_probe_samples, n_samples)}", display=False)
-glue("pl_samples", f"{n_samples}", display=False)
+settings = chapter.Settings.from_globals(globals())
+results = chapter.run(settings)
+glue_all(chapter.numbers(results))
+glue_all(chapter.figures(results))
+record_all(chapter.claim_records(results))
 
 # %% [markdown]
 # Pair of this run: {glue:text}`pl_pair`; probed layers
@@ -162,78 +104,11 @@ glue("pl_samples", f"{n_samples}", display=False)
 # text is the start of test documents of every evaluation corpus, as raw text
 # for both models, so both are probed on exactly the same tokens.
 
-# %%
-# 16 characters per token is far above the average token length, so this keeps gold_tokens tokens
-gold_texts = [t for c in corpora.names(role="eval")
-              for t in corpora.sample_texts(c, "test", max_docs=gold_docs, max_doc_chars=16 * gold_tokens, seed=seed)]
-gold_seqs = [s[: gold_tokens + 1] for s in encode_documents(models.base.tokenizer, gold_texts)]
-runs, prompt_runs, prompt_ids = {}, {}, {}
-for lm in models:
-    run = prompt_generations(lm, params, n_prompts=n_prompts, progress=False)
-    prompt_runs[lm.role] = run
-    prompt_ids[lm.role] = encode_prompts(lm.tokenizer, [r["prompt"] for r in run.prompts], lm.role)
-    seqs, starts, groups = generation_sequences(prompt_ids[lm.role], [run.token_ids(i) for i in range(len(run.prompts))],
-                                                n_probe_samples)
-    if split_by == "sequence":
-        groups = None
-    hidden = cached_hidden_states(lm, seqs, layer_list, progress=False)
-    runs[(lm.role, "own generations")] = run_probes(hidden, seqs, starts, layer_list, groups=groups, **probe_kw)
-    hidden = cached_hidden_states(lm, gold_seqs, layer_list, progress=False)
-    runs[(lm.role, "gold text")] = run_probes(hidden, gold_seqs, [0] * len(gold_seqs), layer_list, **probe_kw)
-    del hidden
-
-table = pd.concat([r.table.assign(role=role, source=src) for (role, src), r in runs.items()], ignore_index=True)
-sizes = pd.DataFrame([{"role": role, "source": src, "train sequences": r.n_train_sequences,
-                       "train positions": r.n_train_positions, "test sequences": r.n_test_sequences,
-                       "test positions (k=1)": int(r.table[r.table["k"] == offset_list[0]]["n_positions"].iloc[0])}
-                      for (role, src), r in runs.items()])
-sizes
+# %% tags=["remove-input"]
+chapter.sizes_table(results)
 
 # %% [markdown]
 # ## Accuracy and information gain against the offset
-
-# %%
-ks_ahead = [k for k in offset_list if k >= 2] or offset_list
-comparisons = {}
-for src in ("own generations", "gold text"):
-    comparisons[src] = gain_difference(runs[("base", src)], runs[("aligned", src)], curve, offset_list, ks_ahead,
-                                       n_boot=n_boot, seed=seed)
-
-
-def row(role: str, src: str, k: int) -> pd.Series:
-    t = table[(table["role"] == role) & (table["source"] == src) & (table["layer"] == curve) & (table["k"] == k)]
-    return t.iloc[0]
-
-
-def verdict(c: dict) -> str:
-    if c["lo"] > 0:
-        return "more forward-predictive in the aligned model (the whole interval of the difference is above zero)"
-    if c["hi"] < 0:
-        return "more forward-predictive in the Base model (the whole interval of the difference is below zero)"
-    return "not clearly different between the two models (the interval of the difference includes zero)"
-
-
-k_show = 4 if 4 in offset_list else offset_list[-1]
-glue("pl_k_show", f"{k_show}", display=False)
-glue("pl_ks_ahead", ", ".join(map(str, ks_ahead)), display=False)
-for src, tag in (("own generations", "own"), ("gold text", "gold")):
-    for role in ("base", "aligned"):
-        r = row(role, src, k_show)
-        glue(f"pl_{tag}_{role}_acc", f"{r['acc']:.3f} [{r['acc_lo']:.3f}, {r['acc_hi']:.3f}]", display=False)
-        glue(f"pl_{tag}_{role}_base_acc", f"{r['base_acc']:.3f}", display=False)
-        glue(f"pl_{tag}_{role}_gain", f"{r['gain']:.3f} [{r['gain_lo']:.3f}, {r['gain_hi']:.3f}]", display=False)
-    c = comparisons[src]
-    glue(f"pl_{tag}_mean_base", f"{c['a']:.3f}", display=False)
-    glue(f"pl_{tag}_mean_aligned", f"{c['b']:.3f}", display=False)
-    glue(f"pl_{tag}_diff", f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]", display=False)
-    glue(f"pl_{tag}_verdict", verdict(c), display=False)
-cells = table[table["k"].isin(ks_ahead)].pivot_table(index=["source", "layer", "k"], columns="role", values="gain")
-glue("pl_cells_aligned_ahead", f"{int((cells['aligned'] > cells['base']).sum())} of {len(cells)}", display=False)
-
-fig = curves_figure(table, curve, f"Forward-predictive probes, layer {curve} ({models.base.name} vs "
-                    f"{models.aligned.name})")
-glue("fig_pl_curves", fig, display=False)
-close_all()
 
 # %% [markdown]
 # ```{glue:figure} fig_pl_curves
@@ -278,11 +153,6 @@ close_all()
 # information is linearly decodable from the state, not that the model uses it
 # to plan: a state can carry the future because the past determines it.
 
-# %%
-fig = heatmap_figure(table, "gain", "Information gain over the bigram baseline (nats / token), by layer and k")
-glue("fig_pl_heatmap", fig, display=False)
-close_all()
-
 # %% [markdown]
 # ```{glue:figure} fig_pl_heatmap
 # :name: fig-pl-heatmap
@@ -296,16 +166,17 @@ close_all()
 #
 # The interactive version: the slider switches the layer, hover for values.
 
-# %%
-show_plotly(curves_plotly(table, layer_list, curve), div_id="pl-curves-plotly")
+# %% tags=["remove-input"]
+from predact_utils.plotting import show_plotly
+
+show_plotly(chapter.curves_interactive(results), div_id="pl-curves-plotly")
 
 # %% [markdown]
 # The full table of scores (accuracy, cross-entropy in nats, baseline, gain,
 # each with its 95% interval):
 
-# %%
-table[["role", "source", "layer", "k", "n_positions", "acc", "acc_lo", "acc_hi", "base_acc", "ce", "base_ce",
-       "gain", "gain_lo", "gain_hi"]].round(4)
+# %% tags=["remove-input"]
+chapter.scores_table(results)
 
 # %% [markdown]
 # ## A sequence-level plan: does the state after the prompt foretell the spans?
@@ -329,51 +200,8 @@ table[["role", "source", "layer", "k", "n_positions", "acc", "acc_lo", "acc_hi",
 # `plan_spans="ngram"` swaps in the token {glue:text}`pl_plan_n`-grams found in
 # the same share of generations, which needs no alignment.
 
-# %%
-glue("pl_plan_n", f"{plan_ngram}", display=False)
-glue("pl_plan_targets", (
-    f"The targets are the prompt's anchor spans of the anchor-span chapter: the MAFFT alignment of its "
-    f"{n_samples} generations (options `{mafft_options}`, shared with that chapter through the artifact cache), "
-    f"anchor columns at threshold {anchor_threshold:g}, spans of at least {plan_min_tokens} tokens that "
-    f"{plan_min_share:.0%} to {plan_max_share:.0%} of the generations contain verbatim"
-    if plan_spans == "anchor" else
-    f"The targets are the token {plan_ngram}-grams of the prompt present in {plan_min_share:.0%} to "
-    f"{plan_max_share:.0%} of its {n_samples} generations (no alignment)"), display=False)
-glue("pl_plan_min_share", f"{plan_min_share:.0%}", display=False)
-glue("pl_plan_max_share", f"{plan_max_share:.0%}", display=False)
-glue("pl_plan_max_spans", f"{plan_max_spans}", display=False)
-plan_rows = []
-for lm in models:
-    run = prompt_runs[lm.role]
-    gens = [run.token_ids(i) for i in range(len(run.prompts))]
-    if plan_spans == "anchor":
-        aligned = align_prompts(gens, parse_options(mafft_options), timeout=mafft_timeout, n_overflow=mafft_overflow)
-        spans = [anchor_plan_spans(a.columns, g, threshold=anchor_threshold, min_tokens=plan_min_tokens,
-                                   min_share=plan_min_share, max_share=plan_max_share, max_spans=plan_max_spans)
-                 for a, g in zip(aligned, gens, strict=True)]
-    else:
-        spans = [frequent_ngram_spans(g, n=plan_ngram, min_share=plan_min_share, max_share=plan_max_share,
-                                      max_spans=plan_max_spans) for g in gens]
-    states = cached_hidden_states(lm, prompt_ids[lm.role], [curve], progress=False)
-    after_prompt = np.stack([h[-1, 0].astype(np.float32) for h in states])
-    # no span in any prompt (e.g. very diverse generations): nothing to probe, reported as such
-    s = plan_probe(after_prompt, spans, gens, min_share=plan_min_share, n_boot=n_boot, seed=seed).summary \
-        if any(spans) else {"prompts": 0.0}
-    plan_rows.append({"role": lm.role, "model": lm.name, "prompts with spans": sum(bool(x) for x in spans),
-                      "spans per prompt": float(np.mean([len(x) for x in spans])),
-                      "prompts scored": int(s["prompts"]), "AUC probe": s.get("auc_probe", np.nan),
-                      "AUC probe lo": s.get("auc_probe_lo", np.nan), "AUC probe hi": s.get("auc_probe_hi", np.nan),
-                      "AUC no state": s.get("auc_prior", np.nan), "AUC gain": s.get("auc_gain", np.nan),
-                      "AUC gain lo": s.get("auc_gain_lo", np.nan), "AUC gain hi": s.get("auc_gain_hi", np.nan)})
-plan = pd.DataFrame(plan_rows)
-for r in plan_rows:
-    glue(f"pl_plan_{r['role']}_result", (
-        f"a mean AUC of {r['AUC probe']:.3f} [{r['AUC probe lo']:.3f}, {r['AUC probe hi']:.3f}] "
-        f"({r['AUC no state']:.3f} without the state; {r['spans per prompt']:.1f} spans per prompt)"
-        if np.isfinite(r["AUC probe"]) else
-        f"no measurable AUC ({r['spans per prompt']:.1f} spans per prompt: no held-out prompt has both spans "
-        "of its own and spans of other prompts that none of its generations contain)"), display=False)
-plan.round(3)
+# %% tags=["remove-input"]
+chapter.plan_table(results)
 
 # %% [markdown]
 # From the state after the prompt (layer {glue:text}`pl_curve_layer`), the
@@ -384,11 +212,3 @@ plan.round(3)
 # prompt's topic, which any model that understood the prompt encodes: the
 # comparison with the no-state score and between the two models is what
 # speaks to planning, and, as above, decodable is not the same as used.
-
-# %% tags=["remove-cell"]
-# the book's scoreboard (see the scoreboard chapter)
-c = comparisons["own generations"]
-claims.record("probe-ahead", f"own generations, layer {curve}: information gain over the token-only baseline, mean "
-              f"over k >= 2, aligned {c['b']:.3f} vs Base {c['a']:.3f} nats/token (difference {c['diff']:+.3f}, 95% "
-              f"interval {c['lo']:+.3f} to {c['hi']:+.3f})", bool(c["lo"] > 0),
-              pair=f"{models.base.name} / {models.aligned.name}", scale=scale)

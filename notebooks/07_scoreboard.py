@@ -28,24 +28,14 @@
 scale = "full"
 seed = 0
 
-# %%
-from myst_nb import glue
+# %% tags=["remove-cell"]
+from predact_utils.book.pages import glue_all
+from predact_utils.chapters import scoreboard as chapter
 
-from predact_utils.claims import claims_dir, scoreboard
-from predact_utils.params import COMMON, validate_parameters
-
-validate_parameters(globals(), COMMON)
-board = scoreboard()
-counts = board["verdict"].value_counts()
-glue("sb_reproduces", f"{int(counts.get('reproduces', 0))}", display=False)
-glue("sb_partly", f"{int(counts.get('partly', 0))}", display=False)
-glue("sb_not", f"{int(counts.get('does not reproduce', 0))}", display=False)
-glue("sb_total", f"{int((board['verdict'] != 'see text').sum())}", display=False)
-glue("sb_notrun", f"{int(counts.get('not run', 0))}", display=False)
-glue("sb_dir", str(claims_dir()), display=False)
-ran = board[board["verdict"] != "not run"]
-glue("sb_runs", "; ".join(f"{ch}: {pr} ({sc})" for ch, pr, sc in ran[["chapter", "pair", "scale"]]
-                          .drop_duplicates().itertuples(index=False)) or "none", display=False)
+settings = chapter.Settings.from_globals(globals())
+results = chapter.run(settings)
+glue_all(chapter.numbers(results))
+glue_all(chapter.figures(results))
 
 # %% [markdown]
 # Of {glue:text}`sb_total` claims with a direction to check,
@@ -54,10 +44,5 @@ glue("sb_runs", "; ".join(f"{ch}: {pr} ({sc})" for ch, pr, sc in ran[["chapter",
 # ({glue:text}`sb_notrun` were not run in this build). Pairs and scale per
 # chapter: {glue:text}`sb_runs`.
 
-# %% tags=["hide-input"]
-colors = {"reproduces": "#d9f2d9", "partly": "#fff2cc", "does not reproduce": "#f8d7da", "not run": "#eeeeee"}
-styled = (board.drop(columns=["pair", "scale"]).style.set_uuid("scoreboard").hide(axis="index")
-          .map(lambda v: f"background-color: {colors.get(v, 'white')}", subset=["verdict"])
-          .set_properties(**{"text-align": "left", "white-space": "normal"}))
-glue("sb_table", styled, display=False)  # the introduction shows the same table
-styled
+# %% tags=["remove-input"]
+chapter.styled_board(results)

@@ -2,7 +2,7 @@
 
 The card (``card.json``) records, besides the full measurements, a small subset
 (``check``) measured the same way; this test recomputes that subset on the
-committed weights and compares, then checks the sanity thresholds of issue 5.
+committed weights and compares, then checks the sanity thresholds of the model cards.
 """
 
 from __future__ import annotations

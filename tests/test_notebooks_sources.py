@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import jupytext
@@ -59,3 +60,40 @@ def test_one_parameters_cell_of_literals(py: Path) -> None:
         names[target.id] = ast.literal_eval(node.value)  # raises on anything but a literal
     assert names.get("scale") in SCALES, f"{py.name}: scale must default to one of {SCALES}"
     assert isinstance(names.get("seed"), int), f"{py.name}: needs an int seed parameter"
+
+
+#: Most code lines (not blank, not comments) a notebook may hold: the pipeline lives in its chapter package.
+MAX_CODE_LINES = 150
+_CHAPTER_IMPORT = re.compile(r"^from predact_utils\.chapters import (\w+) as chapter$", re.M)
+
+
+def _code_lines(nb) -> list[str]:
+    return [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_a_thin_story(py: Path) -> None:
+    """No function or class is defined in a notebook, and it holds at most MAX_CODE_LINES code lines."""
+    nb = jupytext.read(py)
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        defs = [n for n in ast.walk(ast.parse(c.source))
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+        assert not defs, f"{py.name}: defines {[getattr(d, 'name', 'lambda') for d in defs]}; move it to its chapter"
+    n = len(_code_lines(nb))
+    assert n <= MAX_CODE_LINES, f"{py.name}: {n} code lines (at most {MAX_CODE_LINES})"
+
+
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_equals_the_chapter_settings(py: Path) -> None:
+    """The parameters cell holds exactly the names and book values its chapter's Settings declare."""
+    import importlib
+
+    from predact_utils.book.build import notebook_parameters
+
+    found = _CHAPTER_IMPORT.findall(py.read_text(encoding="utf-8"))
+    assert len(found) == 1, f"{py.name}: expected one `from predact_utils.chapters import NAME as chapter`"
+    settings = importlib.import_module(f"predact_utils.chapters.{found[0]}").Settings
+    assert notebook_parameters(py) == settings.defaults(), f"{py.name} and chapters.{found[0]}.Settings disagree"

@@ -44,6 +44,7 @@ from typing import Any
 import yaml
 
 from predact_utils import paths
+from predact_utils.book.parameters_cell import merge_injected
 from predact_utils.params import SCALES
 
 #: Environment of executed notebooks: never wait on a hub; no progress bars or library chatter in the pages.
@@ -268,6 +269,7 @@ def _execute(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, time
     errors = error_outputs(out)
     if errors:
         raise BookBuildError(f"{py}: executed notebook carries error outputs: {errors}")
+    merge_injected(out)
     return time.time() - t0
 
 

@@ -84,6 +84,8 @@ def render(card: dict[str, Any]) -> str:
         lines += ["", "## Sampled generations", ""]
         for ex in examples:
             lines += [f"**Prompt:** {ex['prompt']}", "", "```text", ex["answer"].strip()[:800], "```", ""]
+    if card.get("history"):
+        lines += ["", "## How this recipe was chosen", "", card["history"], ""]
     if card.get("limitations"):
         lines += ["", "## What it can and cannot do", "", card["limitations"], ""]
     return "\n".join(lines).rstrip() + "\n"

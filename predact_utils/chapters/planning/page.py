@@ -1,0 +1,155 @@
+"""Chapter 05, planning ahead: what the page shows of :class:`~predact_utils.chapters.planning.chapter.Results`.
+
+The glued numbers (:func:`numbers`), the static figures (:func:`figures`), the scoreboard record
+(:func:`claim_records`), and the tables and the interactive figure the page displays. Everything here
+is a pure function of the results; the verdict rules are small functions of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .chapter import SOURCES, Results, Settings
+
+#: Columns of the page's full table of scores.
+SCORE_COLUMNS: list[str] = ["role", "source", "layer", "k", "n_positions", "acc", "acc_lo", "acc_hi", "base_acc",
+                            "ce", "base_ce", "gain", "gain_lo", "gain_hi"]
+
+
+def difference_verdict(c: dict[str, float]) -> str:
+    """The prose's reading of a gain difference (aligned - Base) and its interval."""
+    if c["lo"] > 0:
+        return "more forward-predictive in the aligned model (the whole interval of the difference is above zero)"
+    if c["hi"] < 0:
+        return "more forward-predictive in the Base model (the whole interval of the difference is below zero)"
+    return "not clearly different between the two models (the interval of the difference includes zero)"
+
+
+def probe_ahead_holds(c: dict[str, float]) -> bool:
+    """The paper's direction: the aligned model's gain is the larger, the whole interval above zero."""
+    return bool(c["lo"] > 0)
+
+
+def plan_result_text(r: dict[str, Any]) -> str:
+    """The prose's summary of one model's plan probe (its row of the plan table)."""
+    if np.isfinite(r["AUC probe"]):
+        return (f"a mean AUC of {r['AUC probe']:.3f} [{r['AUC probe lo']:.3f}, {r['AUC probe hi']:.3f}] "
+                f"({r['AUC no state']:.3f} without the state; {r['spans per prompt']:.1f} spans per prompt)")
+    return (f"no measurable AUC ({r['spans per prompt']:.1f} spans per prompt: no held-out prompt has both spans "
+            "of its own and spans of other prompts that none of its generations contain)")
+
+
+def plan_targets_text(s: Settings) -> str:
+    """The prose's description of the plan probe's target spans."""
+    if s.plan_spans == "anchor":
+        return (f"The targets are the prompt's anchor spans of the anchor-span chapter: the MAFFT alignment of "
+                f"its {s.n_samples} generations (options `{s.mafft_options}`, shared with that chapter through "
+                f"the artifact cache), anchor columns at threshold {s.anchor_threshold:g}, spans of at least "
+                f"{s.plan_min_tokens} tokens that {s.plan_min_share:.0%} to {s.plan_max_share:.0%} of the "
+                f"generations contain verbatim")
+    return (f"The targets are the token {s.plan_ngram}-grams of the prompt present in {s.plan_min_share:.0%} to "
+            f"{s.plan_max_share:.0%} of its {s.n_samples} generations (no alignment)")
+
+
+def score_row(table: pd.DataFrame, role: str, src: str, layer: int, k: int) -> pd.Series:
+    """The row of ``table`` of one role, source, layer and offset."""
+    t = table[(table["role"] == role) & (table["source"] == src) & (table["layer"] == layer) & (table["k"] == k)]
+    return t.iloc[0]
+
+
+def cells_aligned_ahead(table: pd.DataFrame, ks: list[int]) -> str:
+    """``"n of m"``: layer x offset cells (offsets ``ks``, both sources) where the aligned gain is the larger."""
+    cells = table[table["k"].isin(ks)].pivot_table(index=["source", "layer", "k"], columns="role", values="gain")
+    return f"{int((cells['aligned'] > cells['base']).sum())} of {len(cells)}"
+
+
+def pair_label(results: Results) -> str:
+    """``"base / aligned"``: the pair of the run."""
+    return f"{results.base_name} / {results.aligned_name}"
+
+
+def numbers(results: Results) -> dict[str, str]:
+    """Every text glue of the page."""
+    from predact_utils.lm.registry import not_built_note
+
+    s, curve, table = results.settings, results.curve, results.table
+    out = {
+        "pl_pair": pair_label(results) + not_built_note(results.not_built),
+        "pl_layers": ", ".join(map(str, results.layers)),
+        "pl_curve_layer": f"{curve}",
+        "pl_top_n": f"{s.probe_top_n}",
+        "pl_probe_samples": f"{s.probe_samples}",
+        "pl_samples": f"{s.n_samples}",
+        "pl_k_show": f"{s.k_show}",
+        "pl_ks_ahead": ", ".join(map(str, s.ks_ahead)),
+    }
+    for src, tag in SOURCES:
+        for role in ("base", "aligned"):
+            r = score_row(table, role, src, curve, s.k_show)
+            out[f"pl_{tag}_{role}_acc"] = f"{r['acc']:.3f} [{r['acc_lo']:.3f}, {r['acc_hi']:.3f}]"
+            out[f"pl_{tag}_{role}_base_acc"] = f"{r['base_acc']:.3f}"
+            out[f"pl_{tag}_{role}_gain"] = f"{r['gain']:.3f} [{r['gain_lo']:.3f}, {r['gain_hi']:.3f}]"
+        c = results.comparisons[src]
+        out[f"pl_{tag}_mean_base"] = f"{c['a']:.3f}"
+        out[f"pl_{tag}_mean_aligned"] = f"{c['b']:.3f}"
+        out[f"pl_{tag}_diff"] = f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]"
+        out[f"pl_{tag}_verdict"] = difference_verdict(c)
+    out["pl_cells_aligned_ahead"] = cells_aligned_ahead(table, s.ks_ahead)
+    out["pl_plan_n"] = f"{s.plan_ngram}"
+    out["pl_plan_targets"] = plan_targets_text(s)
+    out["pl_plan_min_share"] = f"{s.plan_min_share:.0%}"
+    out["pl_plan_max_share"] = f"{s.plan_max_share:.0%}"
+    out["pl_plan_max_spans"] = f"{s.plan_max_spans}"
+    for r in results.plan_rows:
+        out[f"pl_plan_{r['role']}_result"] = plan_result_text(r)
+    return out
+
+
+def figures(results: Results) -> dict[str, Any]:
+    """The page's static figures: the curves at the curve layer and the heatmap of the gains."""
+    from predact_utils.plotting import set_style
+
+    from .plots import curves_figure, heatmap_figure
+
+    set_style()
+    title = f"Forward-predictive probes, layer {results.curve} ({results.base_name} vs {results.aligned_name})"
+    return {
+        "fig_pl_curves": curves_figure(results.table, results.curve, title),
+        "fig_pl_heatmap": heatmap_figure(results.table, "gain",
+                                         "Information gain over the bigram baseline (nats / token), by layer and k"),
+    }
+
+
+def claim_records(results: Results) -> list[dict[str, Any]]:
+    """The scoreboard's record of this chapter (``probe-ahead``: own generations, mean over k >= 2)."""
+    c = results.comparisons["own generations"]
+    measured = (f"own generations, layer {results.curve}: information gain over the token-only baseline, mean "
+                f"over k >= 2, aligned {c['b']:.3f} vs Base {c['a']:.3f} nats/token (difference {c['diff']:+.3f}, "
+                f"95% interval {c['lo']:+.3f} to {c['hi']:+.3f})")
+    return [{"claim_id": "probe-ahead", "measured": measured, "holds": probe_ahead_holds(c),
+             "pair": pair_label(results), "scale": results.settings.scale, "detail": ""}]
+
+
+def sizes_table(results: Results) -> pd.DataFrame:
+    """Train and test sizes of every probe run."""
+    return results.sizes
+
+
+def scores_table(results: Results) -> pd.DataFrame:
+    """The full table of scores, rounded for the page."""
+    return results.table[SCORE_COLUMNS].round(4)
+
+
+def plan_table(results: Results) -> pd.DataFrame:
+    """The plan probe's table, one row per model, rounded for the page."""
+    return pd.DataFrame(results.plan_rows).round(3)
+
+
+def curves_interactive(results: Results) -> Any:
+    """The plotly version of the curves, with a slider over the probed layers."""
+    from .plots import curves_plotly
+
+    return curves_plotly(results.table, results.layers, results.curve)

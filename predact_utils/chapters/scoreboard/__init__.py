@@ -1,0 +1,14 @@
+"""Chapter 07: the scoreboard of this build's claim records."""
+
+from predact_utils.chapters.scoreboard.chapter import (
+    Results,
+    Settings,
+    claim_records,
+    figures,
+    numbers,
+    run,
+    runs_text,
+    styled_board,
+)
+
+__all__ = ["Results", "Settings", "claim_records", "figures", "numbers", "run", "runs_text", "styled_board"]

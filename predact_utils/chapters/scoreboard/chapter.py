@@ -1,0 +1,76 @@
+"""Chapter 07, the scoreboard: every claim's record written by the chapters of this build, in one table.
+
+``run`` reads the records (``PREDACT_CLAIMS_DIR``, see :mod:`predact_utils.claims`); ``numbers`` counts the
+verdicts; ``styled_board`` colours the verdict column for the page (the introduction shows the same table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from predact_utils.claims import claims_dir, scoreboard
+from predact_utils.settings import ChapterSettings
+
+#: Background colour of each verdict on the page.
+VERDICT_COLORS: dict[str, str] = {"reproduces": "#d9f2d9", "partly": "#fff2cc", "does not reproduce": "#f8d7da",
+                                  "not run": "#eeeeee"}
+
+
+@dataclass(frozen=True)
+class Settings(ChapterSettings):
+    """The scoreboard takes only the common parameters."""
+
+
+@dataclass
+class Results:
+    """The scoreboard table and the folder its records came from."""
+
+    settings: Settings
+    board: pd.DataFrame
+    folder: Path
+
+
+def run(settings: Settings, folder: Path | None = None) -> Results:
+    """Read this build's records (from ``folder``, default :func:`predact_utils.claims.claims_dir`)."""
+    folder = folder or claims_dir()
+    return Results(settings, scoreboard(folder), folder)
+
+
+def runs_text(board: pd.DataFrame) -> str:
+    """``chapter: pair (scale)`` for every chapter that recorded a claim, in the table's order."""
+    ran = board[board["verdict"] != "not run"]
+    rows = ran[["chapter", "pair", "scale"]].drop_duplicates().itertuples(index=False)
+    return "; ".join(f"{ch}: {pr} ({sc})" for ch, pr, sc in rows) or "none"
+
+
+def numbers(results: Results) -> dict[str, str]:
+    """Counts of each verdict, the records' folder and the pairs per chapter."""
+    board = results.board
+    counts = board["verdict"].value_counts()
+    return {"sb_reproduces": f"{int(counts.get('reproduces', 0))}", "sb_partly": f"{int(counts.get('partly', 0))}",
+            "sb_not": f"{int(counts.get('does not reproduce', 0))}",
+            "sb_total": f"{int((board['verdict'] != 'see text').sum())}",
+            "sb_notrun": f"{int(counts.get('not run', 0))}", "sb_dir": str(results.folder),
+            "sb_runs": runs_text(board)}
+
+
+def styled_board(results: Results) -> Styler:
+    """The table with its verdict column coloured."""
+    return (results.board.drop(columns=["pair", "scale"]).style.set_uuid("scoreboard").hide(axis="index")
+            .map(lambda v: f"background-color: {VERDICT_COLORS.get(v, 'white')}", subset=["verdict"])
+            .set_properties(**{"text-align": "left", "white-space": "normal"}))
+
+
+def figures(results: Results) -> dict[str, Any]:
+    """The styled table, glued so that the introduction shows it too."""
+    return {"sb_table": styled_board(results)}
+
+
+def claim_records(results: Results) -> list[dict[str, Any]]:
+    """The scoreboard records no claim of its own."""
+    return []
