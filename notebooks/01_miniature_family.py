@@ -35,28 +35,19 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-models = "mini-s-base,mini-m-base,mini-s-sft,mini-m-sft,mini-s-dpo,mini-m-dpo,mini-m-reward,mini-m-rlhf"
+models = ("mini-s-base,mini-m-base,mini-s-sft,mini-m-sft,mini-s-dpo,mini-m-dpo,"
+          "mini-m-reward,mini-m-rlhf")
 
-# %%
-from IPython.display import display
-from myst_nb import glue
-from transformers import AutoTokenizer
+# %% tags=["remove-cell"]
+from predact_utils.book.pages import glue_all
+from predact_utils.chapters import family as chapter
+from predact_utils.claims import record_all
 
-from predact_utils import paths, seed_everything
-from predact_utils.data import instructions
-from predact_utils.miniature import report
-from predact_utils.params import COMMON, Param, validate_parameters
-from predact_utils.plotting import close_all, set_style
-
-validate_parameters(globals(), {**COMMON, "models": Param(str)})
-seed_everything(seed)
-set_style()
-names = [m.strip() for m in models.split(",") if m.strip()]
-cards = report.load_cards(names)
-not_built = report.missing(names)
-glue("n_built", f"{len(cards)}", display=False)
-glue("n_planned", f"{len(names)}", display=False)
-glue("not_built", ", ".join(not_built) if not_built else "none", display=False)
+settings = chapter.Settings.from_globals(globals())
+results = chapter.run(settings)
+glue_all(chapter.numbers(results))
+glue_all(chapter.figures(results))
+record_all(chapter.claim_records(results))
 
 # %% [markdown]
 # Of the {glue:text}`n_planned` checkpoints of the family,
@@ -66,14 +57,8 @@ glue("not_built", ", ".join(not_built) if not_built else "none", display=False)
 #
 # ## What was trained
 
-# %%
-overview = report.overview_table(cards)
-overview.round(3)
-
-# %%
-fig = report.loss_curves_figure(cards)
-glue("fig_mini_loss", fig, display=False)
-close_all()
+# %% tags=["remove-input"]
+chapter.overview_table(results)
 
 # %% [markdown]
 # ```{glue:figure} fig_mini_loss
@@ -91,20 +76,8 @@ close_all()
 # and scored on the same tokens ({numref}`fig-mini-validation`). A Base model
 # that merely learned token co-occurrence would sit near the bigram bar.
 
-# %%
-val = report.validation_table(cards)
-if len(val):
-    worst = val["ratio to bigram"].max()
-    glue("worst_bigram_ratio", f"{worst:.2f}", display=False)
-    fig = report.validation_figure(val)
-else:
-    glue("worst_bigram_ratio", "n/a (no Base model built)", display=False)
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure()
-glue("fig_mini_validation", fig, display=False)
-close_all()
-val.round(3) if len(val) else val
+# %% tags=["remove-input"]
+chapter.validation_table(results)
 
 # %% [markdown]
 # ```{glue:figure} fig_mini_validation
@@ -131,28 +104,11 @@ val.round(3) if len(val) else val
 # learning rate follows its own cosine schedule, so the comparison is rough);
 # the second, their validation perplexity.
 
-# %%
-sizes = report.size_table(cards)
-if len(sizes):
-    s_card, m_card = cards["mini-s-base"], cards["mini-m-base"]
-    glue("scale_tokens_s", f"{s_card['tokens_seen'] / 1e6:.1f}", display=False)
-    glue("scale_tokens_m", f"{m_card['tokens_seen'] / 1e6:.1f}", display=False)
-    glue("scale_opt_s", f"{20 * s_card['parameters'] / 1e6:.0f}", display=False)
-    glue("scale_opt_m", f"{20 * m_card['parameters'] / 1e6:.0f}", display=False)
-    ratio = sizes["medium / small"]
-    glue("scale_m_worse", f"{int((ratio > 1).sum())} of {len(ratio)}", display=False)
-    glue("scale_ratio_range", f"{ratio.min():.2f} to {ratio.max():.2f}", display=False)
-    glue("scale_verdict", "With budgets this small the extra parameters do not pay off: the small model, which saw "
-         "more tokens, ends ahead." if (ratio > 1).mean() > 0.5 else "The extra parameters pay off on most "
-         "corpora despite the smaller token budget.", display=False)
-    marks = [2e6, 4e6, 8e6, min(s_card["tokens_seen"], m_card["tokens_seen"])]
-    display(report.loss_at_tokens(cards, marks).round(3))
-else:
-    for key in ("scale_tokens_s", "scale_tokens_m", "scale_opt_s", "scale_opt_m", "scale_m_worse",
-                "scale_ratio_range"):
-        glue(key, "n/a (a Base size is not built)", display=False)
-    glue("scale_verdict", "", display=False)
-sizes.round(3)
+# %% tags=["remove-input"]
+chapter.loss_marks_table(results)
+
+# %% tags=["remove-input"]
+chapter.sizes_table(results)
 
 # %% [markdown]
 # The medium Base has a higher validation perplexity than the small one on
@@ -172,9 +128,8 @@ sizes.round(3)
 # the chosen answer first; for RLHF, the reward model's score gain over the SFT
 # model on held-out questions.
 
-# %%
-behaviour = report.behaviour_table(cards)
-behaviour.round(3) if len(behaviour) else behaviour
+# %% tags=["remove-input"]
+chapter.behaviour_table(results)
 
 # %% [markdown]
 # ## Why the DPO answers are longer
@@ -190,15 +145,8 @@ behaviour.round(3) if len(behaviour) else behaviour
 # them would run out of the sanity check's 256 new tokens before its
 # end-of-text token.
 
-# %%
-lengths = report.preference_lengths(instructions.load_preferences("train", with_meta=True),
-                                    AutoTokenizer.from_pretrained(paths.models_dir() / "tokenizer"))
-glue("pref_truncated_share", f"{lengths.loc['truncated', 'pairs'] / lengths.loc['all', 'pairs']:.0%}"
-     if "truncated" in lengths.index else "none", display=False)
-glue("pref_too_long", f"{lengths.loc['all', 'chosen >= 256 tokens']:.1%}", display=False)
-glue("dpo_lengths", report.length_change_text(behaviour, "sft", "dpo") if len(behaviour) else "n/a (not built)",
-     display=False)
-lengths.round(3)
+# %% tags=["remove-input"]
+chapter.lengths_table(results)
 
 # %% [markdown]
 # From each SFT model to its DPO model (mean answer length on the 80 prompts;
@@ -219,9 +167,5 @@ lengths.round(3)
 # what a miniature can and cannot do: the format of an assistant's answer is
 # learned; facts mostly are not.
 
-# %%
-for name, c in cards.items():
-    if c["role"] in ("sft", "dpo", "rlhf"):
-        print(f"=== {name}")
-        for ex in c["behaviour"]["examples"][: (3 if scale == "full" else 1)]:
-            print(f"Q: {ex['prompt']}\nA: {ex['answer'].strip()[:400]}\n")
+# %% tags=["remove-input"]
+chapter.print_examples(results)

@@ -62,87 +62,17 @@ sankey_prompts = 6
 max_anchors = 10
 live_widgets = False
 
-# %%
-import time
+# %% tags=["remove-cell"]
+from predact_utils.book.pages import glue_all
+from predact_utils.chapters import anchors as chapter
+from predact_utils.claims import record_all
+from predact_utils.plotting import show_plotly
 
-import numpy as np
-import pandas as pd
-from IPython.display import display
-from myst_nb import glue
-
-from predact_utils import claims, seed_everything
-from predact_utils.bootstrap import mean_band as prompt_band
-from predact_utils.chapters.anchors.analysis import (
-    alignment_summary,
-    anchor_spans,
-    normalised_points,
-    position_counts,
-    position_counts_normalised,
-    sankey_graph,
-    select_spans,
-)
-from predact_utils.chapters.anchors.msa import align_prompts, mafft_version, parse_options
-from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table, longest_shared_ngrams
-from predact_utils.chapters.anchors.plots import (
-    PositionCurves,
-    alignment_figure,
-    ngram_figure,
-    ngram_plotly,
-    position_figure,
-    position_plotly,
-    sankey_explorer,
-    sankey_pair_figure,
-    sankey_plotly,
-    show_text,
-)
-from predact_utils.lm.models import load_pair
-from predact_utils.lm.registry import first_available_pair, not_built_note
-from predact_utils.params import COMMON, PAIRS, Param, validate_parameters
-from predact_utils.plotting import ROLE_COLORS, close_all, set_style, show_plotly
-from predact_utils.runs.generations import prompt_generations, prompt_index, sampling_params
-
-validate_parameters(globals(), {
-    **COMMON, "pair": PAIRS, "smoke_pair": PAIRS,
-    "n_prompts": Param(int, minimum=0), "n_samples": Param(int, minimum=2), "max_new_tokens": Param(int, minimum=1),
-    "top_p": Param(float, minimum=0.0, maximum=1.0), "temperature": Param(float, minimum=0.0),
-    "max_n": Param(int, minimum=1), "shared_min_share": Param(float, minimum=0.0, maximum=1.0),
-    "anchor_threshold": Param(float, minimum=0.0, maximum=1.0), "min_others": Param(int, minimum=1),
-    "n_points": Param(int, minimum=2), "mafft_options": Param(str), "mafft_timeout": Param(int, minimum=1),
-    "mafft_overflow": Param(int, minimum=1, maximum=247), "overflow_check": Param(str),
-    "overflow_check_prompts": Param(int, minimum=0), "example_prompt": Param(str),
-    "sankey_prompts": Param(int, minimum=1), "max_anchors": Param(int, minimum=1), "live_widgets": Param(bool),
-})
-seed_everything(seed)
-set_style()
-smoke = scale == "smoke"
-pair_name = smoke_pair if smoke else pair
-prompts_used = 3 if smoke else (n_prompts or None)
-samples_used = min(n_samples, 12) if smoke else n_samples
-spec, not_built = first_available_pair(pair_name)
-models = load_pair(spec)
-params = sampling_params(top_p=top_p, temperature=temperature, max_new_tokens=max_new_tokens, n=samples_used,
-                         seed=seed)
-runs = {lm.role: prompt_generations(lm, params, n_prompts=prompts_used, progress=False) for lm in models}
-prompts = runs["base"].prompts
-names = {"base": f"Base ({models.base.name})", "aligned": f"{spec.method.upper()} ({models.aligned.name})"}
-colors = {names["base"]: ROLE_COLORS["base"], names["aligned"]: ROLE_COLORS.get(spec.method, ROLE_COLORS["aligned"])}
-role_colors = (colors[names["base"]], colors[names["aligned"]])
-
-
-def decode(tokens: list[int]) -> str:
-    return models.aligned.tokenizer.decode(tokens)
-
-
-glue("an_pair", f"{spec.name} ({models.base.name} and {models.aligned.name}, {spec.method})"
-     + not_built_note(not_built), display=False)
-glue("an_prompts", f"{len(prompts)}", display=False)
-glue("an_samples", f"{samples_used}", display=False)
-glue("an_sampling", f"nucleus p = {top_p:g}, temperature {temperature:g}, at most {max_new_tokens} new tokens, "
-     f"seed {seed}", display=False)
-lengths = {r: np.array([len(t) for t in run.all_token_ids()]) for r, run in runs.items()}
-for r in runs:
-    glue(f"an_len_{r}", f"{lengths[r].mean():.1f}", display=False)
-    glue(f"an_eos_{r}", f"{100 * runs[r].eos_share():.0f}%", display=False)
+settings = chapter.Settings.from_globals(globals())
+results = chapter.run(settings)
+glue_all(chapter.numbers(results))
+glue_all(chapter.figures(results))
+record_all(chapter.claim_records(results))
 
 # %% [markdown]
 # This run: the pair {glue:text}`an_pair`, {glue:text}`an_samples` generations
@@ -167,21 +97,6 @@ for r in runs:
 # one generation in {glue:text}`an_samples`, {glue:text}`an_floor`: any
 # n-gram of a generation with at least $n$ tokens is contained in that one.
 
-# %%
-glue("an_max_n", f"{max_n}", display=False)
-glue("an_floor", f"{100 / samples_used:.0f}%", display=False)
-prompt_ids = [p["id"] for p in prompts]
-ngram_table = coverage_table({names[r]: [runs[r].token_ids(i) for i in range(len(prompts))] for r in runs},
-                             prompt_ids, max_n=max_n)
-ngram_mean = ngram_table.groupby(["model", "n"], sort=False)["coverage"].mean().unstack("n")
-for r in runs:
-    for n_rep, _ in PAPER_REPORTED:
-        value = ngram_mean.loc[names[r], n_rep] if n_rep <= max_n else float("nan")
-        glue(f"an_ng{n_rep}_{r}", f"{100 * value:.0f}%", display=False)
-fig = ngram_figure(ngram_table, colors, seed=seed)
-glue("fig_an_ngrams", fig, display=False)
-close_all()
-
 # %% [markdown]
 # ```{glue:figure} fig_an_ngrams
 # :name: fig-an-ngrams
@@ -199,9 +114,8 @@ close_all()
 # {glue:text}`an_ng25_base` (paper: about 25%). Hover over the interactive
 # version, or pick a single prompt from its menu:
 
-# %%
-show_plotly(ngram_plotly(ngram_table, colors, {p["id"]: p["prompt"] for p in prompts}, seed=seed),
-            div_id="an-ngrams-plotly")
+# %% tags=["remove-input"]
+show_plotly(chapter.plotly_ngrams(results), div_id="an-ngrams-plotly")
 
 # %% [markdown]
 # **The longest shared n-grams.** For a few prompts, the longest n-grams
@@ -209,19 +123,8 @@ show_plotly(ngram_plotly(ngram_table, colors, {p["id"]: p["prompt"] for p in pro
 # largest such $n$; coverage of the most common n-gram never grows with $n$,
 # so the largest $n$ is well defined), decoded, with ⏎ for a line break:
 
-# %%
-glue("an_shared_pct", f"{100 * shared_min_share:.0f}%", display=False)
-example_index = prompt_index(prompts, example_prompt)
-show_prompts = list(dict.fromkeys([example_index, *range(min(len(prompts), 4))]))
-shared_rows = []
-for i in show_prompts:
-    for r in runs:
-        top = longest_shared_ngrams(runs[r].token_ids(i), shared_min_share, limit=2)
-        for g in top or [None]:
-            shared_rows.append({"prompt": prompts[i]["id"], "model": names[r], "n": g.n if g else 0,
-                                "generations": f"{g.share:.0%}" if g else "-",
-                                "n-gram": show_text(decode(list(g.tokens)), 100) if g else "(none)"})
-pd.DataFrame(shared_rows)
+# %% tags=["remove-input"]
+chapter.table_shared_ngrams(results)
 
 # %% [markdown]
 # ## Multiple sequence alignment with MAFFT
@@ -248,31 +151,9 @@ pd.DataFrame(shared_rows)
 #   gaps. MAFFT missing or failing is an error naming the package to install;
 #   there is no fallback aligner.
 
-# %%
-options = parse_options(mafft_options)
-glue("an_overflow", f"{mafft_overflow}", display=False)
-glue("an_mafft_opts", " ".join(options) or "(none)", display=False)
-glue("an_mafft_version", mafft_version(), display=False)
-t0 = time.perf_counter()
-alignments = {r: align_prompts([runs[r].token_ids(i) for i in range(len(prompts))], options, timeout=mafft_timeout,
-                               n_overflow=mafft_overflow) for r in runs}
-glue("an_mafft_seconds", f"{time.perf_counter() - t0:.0f}", display=False)
-fold_rows = []
-for r in runs:
-    for i, a in enumerate(alignments[r]):
-        m = a.symbols
-        fold_rows.append({"model": names[r], "prompt": prompts[i]["id"], "distinct tokens": m.n_types,
-                          "folded types": m.folded_types, "folded tokens": m.folded_tokens,
-                          "tokens": m.n_tokens, "folded share": m.folded_share, "columns": a.n_columns})
-folding = pd.DataFrame(fold_rows)
-fold_summary = folding.groupby("model", sort=False).agg(
-    prompts=("prompt", "count"), distinct_tokens=("distinct tokens", "mean"), folded_types=("folded types", "mean"),
-    folded_share=("folded share", "mean"), max_folded_share=("folded share", "max"), columns=("columns", "mean"))
-for r in runs:
-    row = fold_summary.loc[names[r]]
-    glue(f"an_types_{r}", f"{row['distinct_tokens']:.0f}", display=False)
-    glue(f"an_folded_{r}", f"{100 * row['folded_share']:.1f}%", display=False)
-fold_summary.round(3)
+# %% tags=["remove-input"]
+folding = results.folding  # per prompt and model
+chapter.table_folding(results)
 
 # %% [markdown]
 # A prompt's generations use on average {glue:text}`an_types_base` distinct
@@ -294,24 +175,8 @@ fold_summary.round(3)
 # adjacent. A span's *support* is the number of generations that carry all of
 # its consensus tokens (the span verbatim); spans are numbered left to right.
 
-# %%
-glue("an_threshold", f"{100 * anchor_threshold:.0f}%", display=False)
-spans = {r: [anchor_spans(a.columns, anchor_threshold) for a in alignments[r]] for r in runs}
-summary_rows = []
-for r in runs:
-    for i, a in enumerate(alignments[r]):
-        summary_rows.append({"model": names[r], "prompt": prompts[i]["id"],
-                             **alignment_summary(a.columns, spans[r][i], min_others)})
-span_table = pd.DataFrame(summary_rows)
-span_summary = span_table.groupby("model", sort=False)[
-    ["anchor_spans", "mean_span_length", "longest_span", "anchor_token_share", "aligned_token_share"]].mean()
-for r in runs:
-    row = span_summary.loc[names[r]]
-    glue(f"an_spans_{r}", f"{row['anchor_spans']:.1f}", display=False)
-    glue(f"an_longest_{r}", f"{row['longest_span']:.1f}", display=False)
-    glue(f"an_anchor_share_{r}", f"{100 * row['anchor_token_share']:.0f}%", display=False)
-    glue(f"an_aligned_share_{r}", f"{100 * row['aligned_token_share']:.0f}%", display=False)
-span_summary.round(3)
+# %% tags=["remove-input"]
+chapter.table_spans(results)
 
 # %% [markdown]
 # Per prompt, the aligned model's generations have on average
@@ -322,15 +187,8 @@ span_summary.round(3)
 # aligned model's tokens and {glue:text}`an_anchor_share_base` of Base's. The
 # anchor spans of the example prompt, "{glue:text}`an_example_text`":
 
-# %%
-glue("an_example_text", prompts[example_index]["prompt"], display=False)
-example_rows = []
-for r in runs:
-    for s in spans[r][example_index]:
-        example_rows.append({"model": names[r], "span": s.order + 1, "columns": f"{s.first}-{s.last}",
-                             "tokens": s.length, "verbatim in": f"{s.support} of {s.n_sequences}",
-                             "text": show_text(decode(list(s.tokens)), 90)})
-pd.DataFrame(example_rows, columns=["model", "span", "columns", "tokens", "verbatim in", "text"])
+# %% tags=["remove-input"]
+chapter.table_example_spans(results)
 
 # %% [markdown]
 # **Does folding drive these numbers?** The same measures on the first
@@ -338,21 +196,8 @@ pd.DataFrame(example_rows, columns=["model", "span", "columns", "tokens", "verba
 # overflow symbols (more overflow symbols: fewer false matches between folded
 # tokens, but fewer tokens with a symbol of their own):
 
-# %%
-check_k = [mafft_overflow] + [int(k) for k in overflow_check.split(",") if k.strip()]
-check_n = min(1 if smoke else overflow_check_prompts, len(prompts))
-glue("an_check_prompts", f"{check_n}", display=False)
-check_rows = []
-for k in dict.fromkeys(check_k):
-    for r in runs:
-        for i in range(check_n):
-            a = (alignments[r][i] if k == mafft_overflow else
-                 align_prompts([runs[r].token_ids(i)], options, timeout=mafft_timeout, n_overflow=k)[0])
-            check_rows.append({"overflow symbols": k, "model": names[r],
-                               **alignment_summary(a.columns, anchor_spans(a.columns, anchor_threshold), min_others)})
-overflow_table = pd.DataFrame(check_rows).groupby(["overflow symbols", "model"], sort=False)[
-    ["anchor_spans", "longest_span", "anchor_token_share", "aligned_token_share"]].mean()
-overflow_table.round(3)
+# %% tags=["remove-input"]
+chapter.table_overflow_check(results)
 
 # %% [markdown]
 # ## Fig. 1, top: the Sankey of one prompt
@@ -365,25 +210,6 @@ overflow_table.round(3)
 # *divergent-text* node when it has tokens between two kept spans, and to
 # "end" once its tokens are used up. Node and flow widths count generations, so
 # every column of the diagram adds up to the number of generations.
-
-# %%
-glue("an_max_anchors", f"{max_anchors}", display=False)
-
-
-def graphs_for(i: int) -> tuple:
-    """The Base and aligned Sankey graphs of prompt ``i``, through its ``max_anchors`` heaviest spans."""
-    return tuple(sankey_graph(alignments[r][i].columns, select_spans(spans[r][i], max_anchors))
-                 for r in ("base", "aligned"))
-
-
-base_graph, aligned_graph = graphs_for(example_index)
-fig = sankey_pair_figure(prompts[example_index]["prompt"], base_graph, aligned_graph, decode, role_colors,
-                         (names["base"], names["aligned"]))
-glue("fig_an_sankey", fig, display=False)
-for r, g in (("base", base_graph), ("aligned", aligned_graph)):
-    full = sum(1 for p in g.paths if sum(n[0] == "anchor" for n in p) == len(g.spans) and g.spans)
-    glue(f"an_skeleton_{r}", f"{full} of {len(g.paths)}", display=False)
-close_all()
 
 # %% [markdown]
 # ```{glue:figure} fig_an_sankey
@@ -402,13 +228,6 @@ close_all()
 # that at least {glue:text}`an_min_others_text` other generations share in their
 # column and the anchor-span tokens marked:
 
-# %%
-glue("an_min_others_text", f"{min_others}", display=False)
-fig = alignment_figure([(names[r], alignments[r][example_index].columns, spans[r][example_index],
-                         colors[names[r]]) for r in runs], min_others=min_others)
-glue("fig_an_alignment", fig, display=False)
-close_all()
-
 # %% [markdown]
 # ```{glue:figure} fig_an_alignment
 # :name: fig-an-alignment
@@ -424,21 +243,16 @@ close_all()
 # node for its full text and support, or over a divergent node for an example
 # of the text that varies there.
 
-# %%
-sankey_idx = list(dict.fromkeys([example_index, *range(min(len(prompts), sankey_prompts))]))[:sankey_prompts]
-glue("an_n_sankey", f"{len(sankey_idx)}", display=False)
-examples = [(prompts[i]["prompt"], *graphs_for(i)) for i in sankey_idx]
-show_plotly(sankey_plotly(examples, decode, role_colors, (names["base"], names["aligned"])), div_id="an-sankey-plotly")
+# %% tags=["remove-input"]
+show_plotly(chapter.plotly_sankey(results), div_id="an-sankey-plotly")
 
 # %% [markdown]
 # In a live kernel, set `live_widgets = True` in the parameters cell to get an
 # ipywidgets menu over *all* prompts of the run that re-draws the diagram (the
 # static book has no kernel to call back, hence the precomputed menu above).
 
-# %%
-if live_widgets:
-    display(sankey_explorer([p["prompt"] for p in prompts], graphs_for, decode, role_colors,
-                            (names["base"], names["aligned"])))
+# %% tags=["remove-input"]
+chapter.widget_sankey(results)  # None unless live_widgets
 
 # %% [markdown]
 # ## Fig. 1, bottom: generations aligned with at least 5 others
@@ -460,44 +274,8 @@ if live_widgets:
 # The curves are the mean over prompts, with 95% percentile-bootstrap bands
 # over prompts.
 
-# %%
-glue("an_points", f"{n_points}", display=False)
-curves = PositionCurves(normalised={}, absolute={}, running={}, points=normalised_points(n_points))
-for r in runs:
-    norm, absolute, running = [], [], []
-    for a in alignments[r]:
-        norm.append(position_counts_normalised(a.columns, min_others, n_points))
-        c, run_ = position_counts(a.columns, min_others, max_new_tokens)
-        absolute.append(c)
-        running.append(run_)
-    curves.normalised[names[r]] = np.array(norm, dtype=float)
-    curves.absolute[names[r]] = np.array(absolute, dtype=float)
-    curves.running[names[r]] = np.array(running, dtype=float)
-fig = position_figure(curves, colors, min_others=min_others, seed=seed, n_samples=samples_used)
-glue("fig_an_position", fig, display=False)
-close_all()
-
-tenth = max(1, n_points // 10)
-edge_rows = []
-for r in runs:
-    mat = curves.normalised[names[r]]
-    mean = mat.mean(axis=0)
-    parts = {"first 10%": mean[:tenth].mean(), "middle": mean[tenth:-tenth].mean(), "last 10%": mean[-tenth:].mean()}
-    edge_rows.append({"model": names[r], "mean over positions": mean.mean(), **parts})
-    glue(f"an_pos_mean_{r}", f"{mean.mean():.1f}", display=False)
-    for key, v in parts.items():
-        glue(f"an_pos_{key.split()[0]}_{r}", f"{v:.1f}", display=False)
-edges = pd.DataFrame(edge_rows).set_index("model")
-diff = curves.normalised[names["aligned"]].mean(axis=1) - curves.normalised[names["base"]].mean(axis=1)
-_, lo, hi = prompt_band(diff[:, None], seed=seed)
-glue("an_pos_diff", f"{diff.mean():.1f} [{lo[0]:.1f}, {hi[0]:.1f}]", display=False)
-aligned_edge = edges.loc[names["aligned"]]
-glue("an_pos_shape", "higher at both ends than in the middle"
-     if min(aligned_edge["first 10%"], aligned_edge["last 10%"]) > aligned_edge["middle"]
-     else "not higher at both ends than in the middle", display=False)
-glue("an_pos_verdict", "above" if lo[0] > 0 else ("below" if hi[0] < 0 else "not distinguishable from"),
-     display=False)
-edges.round(2)
+# %% tags=["remove-input"]
+chapter.table_position_edges(results)
 
 # %% [markdown]
 # ```{glue:figure} fig_an_position
@@ -523,8 +301,8 @@ edges.round(2)
 # {glue:text}`an_pos_middle_base`, {glue:text}`an_pos_last_base`). Interactive
 # version (the menu switches the position axis):
 
-# %%
-show_plotly(position_plotly(curves, colors, min_others=min_others, seed=seed), div_id="an-position-plotly")
+# %% tags=["remove-input"]
+show_plotly(chapter.plotly_position(results), div_id="an-position-plotly")
 
 # %% [markdown]
 # ## The miniature next to the paper
@@ -534,48 +312,8 @@ show_plotly(position_plotly(curves, colors, min_others=min_others, seed=seed), d
 # top of the page, with exactly the rules above. Nothing here was tuned to
 # agree with the paper.
 
-# %%
-comparison = pd.DataFrame([
-    {"measure": "generations containing the most common 10-gram", "paper (RLHF, reported)": "about 60%",
-     names["base"]: f"{100 * ngram_mean.loc[names['base'], 10]:.0f}%" if max_n >= 10 else "-",
-     names["aligned"]: f"{100 * ngram_mean.loc[names['aligned'], 10]:.0f}%" if max_n >= 10 else "-"},
-    {"measure": "generations containing the most common 25-gram", "paper (RLHF, reported)": "about 25%",
-     names["base"]: f"{100 * ngram_mean.loc[names['base'], 25]:.0f}%" if max_n >= 25 else "-",
-     names["aligned"]: f"{100 * ngram_mean.loc[names['aligned'], 25]:.0f}%" if max_n >= 25 else "-"},
-    {"measure": f"generations aligned with >= {min_others} others (mean over positions)",
-     "paper (RLHF, reported)": "RLHF high throughout, Base low (figure)",
-     names["base"]: f"{edges.loc[names['base'], 'mean over positions']:.1f} of {samples_used}",
-     names["aligned"]: f"{edges.loc[names['aligned'], 'mean over positions']:.1f} of {samples_used}"},
-    {"measure": "... first 10% / middle / last 10% of the generation",
-     "paper (RLHF, reported)": "RLHF highest near the beginning and the end (figure)",
-     **{names[r]: " / ".join(f"{edges.loc[names[r], k]:.1f}" for k in ("first 10%", "middle", "last 10%"))
-        for r in runs}},
-]).set_index("measure")
-
-
-def _ngram_diff(n: int) -> tuple[float, float, float]:
-    """Mean over prompts of (aligned - Base) coverage of the most common n-gram, with its 95% bootstrap interval."""
-    per = ngram_table[ngram_table["n"] == n].pivot(index="prompt", columns="model", values="coverage")
-    d = (per[names["aligned"]] - per[names["base"]]).to_numpy()[:, None]
-    mean, lo, hi = prompt_band(d, seed=seed)
-    return float(mean[0]), float(lo[0]), float(hi[0])
-
-
-def _verdict(lo: float, hi: float, more: str, less: str) -> str:
-    return more if lo > 0 else (less if hi < 0 else "no clear difference from")
-
-
-verdicts = []
-for n_rep, paper_value in PAPER_REPORTED:
-    if n_rep > max_n:
-        continue
-    d, lo, hi = _ngram_diff(n_rep)
-    value = ngram_mean.loc[names["aligned"], n_rep]
-    verdicts.append(f"at n = {n_rep} the aligned model shows {_verdict(lo, hi, 'more sharing than', 'less sharing than')} "
-                    f"Base ({100 * d:+.1f} points, 95% interval {100 * lo:+.1f} to {100 * hi:+.1f}), and its "
-                    f"{100 * value:.0f}% is {value / paper_value:.2f} times the paper's about {100 * paper_value:.0f}%")
-glue("an_ng_verdict", "; ".join(verdicts) if verdicts else "(max_n below 10: not measured)", display=False)
-comparison
+# %% tags=["remove-input"]
+chapter.table_comparison(results)
 
 # %% [markdown]
 # **What the miniature shows.** By the n-gram measure,
@@ -586,19 +324,3 @@ comparison
 # effect; where the aligned numbers are a small fraction of the paper's, it
 # shows the direction of the effect but not its size: the paper's models are
 # three orders of magnitude larger and their preference tuning far longer.
-
-# %% tags=["remove-cell"]
-# the book's scoreboard (see the scoreboard chapter)
-_, pos_lo, pos_hi = prompt_band(diff[:, None], seed=seed)
-claims.record("fig1-anchors", f"generations aligned with >= {min_others} others, mean over positions: aligned "
-              f"{edges.loc[names['aligned'], 'mean over positions']:.1f} vs Base "
-              f"{edges.loc[names['base'], 'mean over positions']:.1f} of {samples_used} (difference "
-              f"{diff.mean():.1f}, 95% interval {pos_lo[0]:.1f} to {pos_hi[0]:.1f})", bool(pos_lo[0] > 0), pair=spec.name,
-              scale=scale)
-for n_rep, claim_id in ((10, "ngram-10"), (25, "ngram-25")):
-    if n_rep <= max_n:
-        d, d_lo, d_hi = _ngram_diff(n_rep)
-        claims.record(claim_id, f"most common {n_rep}-gram in {100 * ngram_mean.loc[names['aligned'], n_rep]:.0f}% "
-                      f"of aligned and {100 * ngram_mean.loc[names['base'], n_rep]:.0f}% of Base generations "
-                      f"(difference {100 * d:+.1f} points, 95% interval {100 * d_lo:+.1f} to {100 * d_hi:+.1f})",
-                      bool(d_lo > 0), pair=spec.name, scale=scale)

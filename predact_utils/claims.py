@@ -96,9 +96,10 @@ def record(claim_id: str, measured: str, holds: Holds, *, pair: str, scale: str,
     return target
 
 
-def record_all(records: Iterable[Mapping[str, Any]]) -> list[Path]:
+def record_all(records: Iterable[Mapping[str, Any]]) -> None:
     """Write every record a chapter's ``claim_records(results)`` returns (keyword arguments of :func:`record`)."""
-    return [record(**dict(r)) for r in records]
+    for r in records:
+        record(**dict(r))
 
 
 def verdict(holds: Holds) -> str:

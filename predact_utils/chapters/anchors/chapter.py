@@ -1,0 +1,354 @@
+"""Chapter 04, "Implicit blueprints and anchor spans": settings, the pipeline, and what the page shows.
+
+``run(settings)`` samples (through the artifact cache) the answers of a Base / aligned pair to the book's
+prompts, measures n-gram coverage, aligns each prompt's generations with MAFFT, reads anchor spans and
+the aligned-with-k-others counts off the alignments, and returns :class:`Results`; :func:`numbers`,
+:func:`figures` and :func:`claim_records` turn them into the page's glue and the scoreboard's records
+(:mod:`~predact_utils.chapters.anchors.displays`: the page's tables and interactive figures).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from predact_utils.chapters.anchors import tables
+from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph, alignment_summary, anchor_spans
+from predact_utils.chapters.anchors.msa import Alignment, align_prompts, mafft_version, parse_options
+from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table
+from predact_utils.chapters.anchors.plots import (
+    PositionCurves,
+    alignment_figure,
+    ngram_figure,
+    position_figure,
+    sankey_pair_figure,
+)
+from predact_utils.chapters.anchors.verdicts import (
+    Band,
+    holds,
+    ngram_difference,
+    ngram_verdict,
+    position_difference,
+    position_verdict,
+    shape_verdict,
+)
+from predact_utils.seeding import seed_everything
+from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+
+if TYPE_CHECKING:
+    from predact_utils.lm.sampling import SamplingParams
+
+ROLES = ("base", "aligned")
+
+
+@dataclass(frozen=True)
+class Settings(ChapterSettings):
+    """The parameters of the anchor-span chapter (the notebook's parameters cell)."""
+
+    pair: str | list[str] = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND,
+                                  doc="pairs to try, the first built one is used")
+    smoke_pair: str | list[str] = param("mini-s-dpo", PAIRS_KIND, doc="the pair list used at smoke scale")
+    n_prompts: int = param(0, minimum=0, smoke=3, doc="prompts to answer (0: all 80)")
+    n_samples: int = param(100, minimum=2, doc="generations per prompt and model (at most 12 at smoke)")
+    max_new_tokens: int = param(128, minimum=1, doc="longest generation, in tokens")
+    top_p: float = param(0.9, minimum=0.0, maximum=1.0, doc="nucleus sampling p")
+    temperature: float = param(1.0, minimum=0.0, doc="sampling temperature")
+    max_n: int = param(32, minimum=1, doc="longest n-gram of the coverage curves")
+    shared_min_share: float = param(0.2, minimum=0.0, maximum=1.0,
+                                    doc="share of generations a listed shared n-gram must reach")
+    anchor_threshold: float = param(0.5, minimum=0.0, maximum=1.0,
+                                    doc="share of generations that makes an anchor column")
+    min_others: int = param(5, minimum=1, doc="k of 'aligned with at least k others'")
+    n_points: int = param(50, minimum=2, doc="normalised positions read per generation")
+    mafft_options: str = param("--retree 2 --maxiterate 0", doc="MAFFT options (text mode is added)")
+    mafft_timeout: int = param(300, minimum=1, doc="seconds one MAFFT alignment may take")
+    mafft_overflow: int = param(32, minimum=1, maximum=247, doc="shared overflow symbols for rare tokens")
+    overflow_check: str = param("8,128", doc="other overflow counts of the folding check, comma-separated")
+    overflow_check_prompts: int = param(4, minimum=0, smoke=1, doc="prompts of the folding check")
+    example_prompt: str = param("comparison-01", doc="id of the prompt shown in detail")
+    sankey_prompts: int = param(6, minimum=1, doc="prompts of the interactive Sankey menu")
+    max_anchors: int = param(10, minimum=1, doc="anchor spans drawn in a Sankey")
+    live_widgets: bool = param(False, doc="an ipywidgets menu over all prompts (live kernel only)")
+
+    @property
+    def pair_name(self) -> str | list[str]:
+        """The pair list this run tries (``smoke_pair`` at smoke scale)."""
+        return self.smoke_pair if self.smoke else self.pair
+
+    @property
+    def prompts_used(self) -> int | None:
+        """Prompts to answer, ``None`` for all of them."""
+        return self.n_prompts or None
+
+    @property
+    def samples_used(self) -> int:
+        """Generations per prompt and model (at most 12 at smoke scale)."""
+        return min(self.n_samples, 12) if self.smoke else self.n_samples
+
+    def sampling(self) -> SamplingParams:
+        """The sampling parameters of the generations (shared with the collapse chapter's cache)."""
+        from predact_utils.runs.generations import sampling_params
+
+        return sampling_params(top_p=self.top_p, temperature=self.temperature,
+                               max_new_tokens=self.max_new_tokens, n=self.samples_used, seed=self.seed)
+
+    def overflow_counts(self) -> list[int]:
+        """Overflow-symbol counts of the folding check: the book's first, then ``overflow_check``."""
+        return list(dict.fromkeys([self.mafft_overflow]
+                                  + [int(k) for k in self.overflow_check.split(",") if k.strip()]))
+
+
+@dataclass
+class Results:
+    """Everything the page shows; per-model dicts are keyed by role (``base``, ``aligned``) unless they
+    are keyed by display name (``names[role]``), as the tables and curves are."""
+
+    settings: Settings
+    pair: str
+    method: str
+    model_names: dict[str, str]
+    not_built: list[str]
+    prompts: list[dict[str, Any]]
+    names: dict[str, str]
+    colors: dict[str, str]
+    mean_length: dict[str, float]
+    eos_share: dict[str, float]
+    ngram_table: pd.DataFrame
+    ngram_mean: pd.DataFrame
+    example_index: int
+    shared_ngrams: pd.DataFrame
+    mafft_options: tuple[str, ...]
+    mafft_version: str
+    mafft_seconds: float
+    folding: pd.DataFrame
+    fold_summary: pd.DataFrame
+    span_table: pd.DataFrame
+    span_summary: pd.DataFrame
+    example_spans: pd.DataFrame
+    check_prompts: int
+    overflow_table: pd.DataFrame
+    sankey_example: tuple[SankeyGraph, SankeyGraph]
+    sankey_examples: list[tuple[str, SankeyGraph, SankeyGraph]]
+    curves: PositionCurves
+    edges: pd.DataFrame
+    position_diff: np.ndarray
+    position_band: tuple[float, float]
+    ngram_bands: dict[int, Band]
+    alignments: dict[str, list[Alignment]] = field(default_factory=dict)
+    spans: dict[str, list[list[AnchorSpan]]] = field(default_factory=dict)
+    tokenizer: Any = None
+
+    @property
+    def role_colors(self) -> tuple[str, str]:
+        """Colours of the Base and aligned model."""
+        return self.colors[self.names["base"]], self.colors[self.names["aligned"]]
+
+    @property
+    def pair_names(self) -> tuple[str, str]:
+        """Display names of the Base and aligned model."""
+        return self.names["base"], self.names["aligned"]
+
+    def decode(self, tokens: list[int]) -> str:
+        """Text of token ids (the pair shares one tokenizer)."""
+        return self.tokenizer.decode(tokens)
+
+    def sankey_graphs(self, i: int) -> tuple[SankeyGraph, SankeyGraph]:
+        """The Base and aligned Sankey graphs of prompt ``i``."""
+        return tables.sankey_pair_graphs(self.alignments, self.spans, i, self.settings.max_anchors)
+
+
+def run(settings: Settings) -> Results:
+    """All computation of the chapter, in the page's order."""
+    # the engine is imported here, so that importing the chapter's analyses (as later chapters do)
+    # does not load torch and the models
+    from predact_utils.lm.models import load_pair
+    from predact_utils.lm.registry import first_available_pair
+    from predact_utils.plotting import ROLE_COLORS
+    from predact_utils.runs.generations import prompt_generations, prompt_index
+
+    s = settings
+    seed_everything(s.seed)
+    spec, not_built = first_available_pair(s.pair_name)
+    models = load_pair(spec)
+    params = s.sampling()
+    runs = {lm.role: prompt_generations(lm, params, n_prompts=s.prompts_used, progress=False) for lm in models}
+    prompts = runs["base"].prompts
+    names = {"base": f"Base ({models.base.name})", "aligned": f"{spec.method.upper()} ({models.aligned.name})"}
+    colors = {names["base"]: ROLE_COLORS["base"],
+              names["aligned"]: ROLE_COLORS.get(spec.method, ROLE_COLORS["aligned"])}
+    tokenizer = models.aligned.tokenizer
+    lengths = {r: np.array([len(t) for t in run_.all_token_ids()]) for r, run_ in runs.items()}
+    prompt_ids = [p["id"] for p in prompts]
+    per_prompt = {r: [runs[r].token_ids(i) for i in range(len(prompts))] for r in runs}
+    by_name = {names[r]: per_prompt[r] for r in runs}
+    # n-grams
+    ngram_table = coverage_table(by_name, prompt_ids, max_n=s.max_n)
+    ngram_mean = ngram_table.groupby(["model", "n"], sort=False)["coverage"].mean().unstack("n")
+    example_index = prompt_index(prompts, s.example_prompt)
+    shared = tables.shared_ngrams_table(by_name, prompt_ids, tables.shown_prompts(example_index, len(prompts), 4),
+                                        s.shared_min_share, tokenizer.decode)
+    # MAFFT
+    options = parse_options(s.mafft_options)
+    version = mafft_version()
+    t0 = time.perf_counter()
+    alignments = {r: align_prompts(per_prompt[r], options, timeout=s.mafft_timeout, n_overflow=s.mafft_overflow)
+                  for r in runs}
+    seconds = time.perf_counter() - t0
+    aligned_by_name = {names[r]: alignments[r] for r in runs}
+    folding = tables.folding_table(aligned_by_name, prompt_ids)
+    # anchor spans
+    spans = {r: [anchor_spans(a.columns, s.anchor_threshold) for a in alignments[r]] for r in runs}
+    span_table = tables.span_table(aligned_by_name, {names[r]: spans[r] for r in runs}, prompt_ids, s.min_others)
+    example_spans = tables.example_spans_table({names[r]: spans[r][example_index] for r in runs}, tokenizer.decode)
+    check_n = min(s.overflow_check_prompts, len(prompts))
+    overflow = tables.overflow_summary(_overflow_rows(s, runs, alignments, names, options, check_n))
+    # Sankey
+    sankey_example = tables.sankey_pair_graphs(alignments, spans, example_index, s.max_anchors)
+    sankey_idx = tables.shown_prompts(example_index, len(prompts), s.sankey_prompts)[:s.sankey_prompts]
+    sankey_examples = [(prompts[i]["prompt"], *tables.sankey_pair_graphs(alignments, spans, i, s.max_anchors))
+                       for i in sankey_idx]
+    # aligned with >= k others, along the position
+    curves = tables.position_curves(aligned_by_name, s.min_others, s.n_points, s.max_new_tokens)
+    edges = tables.position_edges(curves, s.n_points)
+    diff, lo, hi = position_difference(curves.normalised[names["base"]], curves.normalised[names["aligned"]],
+                                       seed=s.seed)
+    bands = {n: ngram_difference(ngram_table, n, names["base"], names["aligned"], seed=s.seed)
+             for n, _ in PAPER_REPORTED if n <= s.max_n}
+    return Results(
+        settings=s, pair=spec.name, method=spec.method,
+        model_names={"base": models.base.name, "aligned": models.aligned.name}, not_built=list(not_built),
+        prompts=prompts, names=names, colors=colors,
+        mean_length={r: float(v.mean()) for r, v in lengths.items()},
+        eos_share={r: runs[r].eos_share() for r in runs}, ngram_table=ngram_table, ngram_mean=ngram_mean,
+        example_index=example_index, shared_ngrams=shared, mafft_options=options, mafft_version=version,
+        mafft_seconds=seconds, folding=folding, fold_summary=tables.folding_summary(folding),
+        span_table=span_table, span_summary=tables.span_summary(span_table), example_spans=example_spans,
+        check_prompts=check_n, overflow_table=overflow, sankey_example=sankey_example,
+        sankey_examples=sankey_examples, curves=curves, edges=edges, position_diff=diff, position_band=(lo, hi),
+        ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer)
+
+
+def _overflow_rows(s: Settings, runs: dict[str, Any], alignments: dict[str, list[Alignment]],
+                   names: dict[str, str], options: tuple[str, ...], check_n: int) -> list[dict[str, Any]]:
+    """The span measures of the first ``check_n`` prompts, aligned again with each overflow count."""
+    rows = []
+    for k in s.overflow_counts():
+        for r in runs:
+            for i in range(check_n):
+                a = (alignments[r][i] if k == s.mafft_overflow else
+                     align_prompts([runs[r].token_ids(i)], options, timeout=s.mafft_timeout, n_overflow=k)[0])
+                rows.append({"overflow symbols": k, "model": names[r],
+                             **alignment_summary(a.columns, anchor_spans(a.columns, s.anchor_threshold),
+                                                 s.min_others)})
+    return rows
+
+
+def numbers(results: Results) -> dict[str, str]:
+    """Every text glue of the page."""
+    from predact_utils.lm.registry import not_built_note
+
+    r, s = results, results.settings
+    names, mn = r.names, r.model_names
+    out = {
+        "an_pair": f"{r.pair} ({mn['base']} and {mn['aligned']}, {r.method})" + not_built_note(r.not_built),
+        "an_prompts": f"{len(r.prompts)}",
+        "an_samples": f"{s.samples_used}",
+        "an_sampling": f"nucleus p = {s.top_p:g}, temperature {s.temperature:g}, at most {s.max_new_tokens} "
+                       f"new tokens, seed {s.seed}",
+    }
+    for role in ROLES:
+        out[f"an_len_{role}"] = f"{r.mean_length[role]:.1f}"
+        out[f"an_eos_{role}"] = f"{100 * r.eos_share[role]:.0f}%"
+    out["an_max_n"] = f"{s.max_n}"
+    out["an_floor"] = f"{100 / s.samples_used:.0f}%"
+    for role in ROLES:
+        for n, _ in PAPER_REPORTED:
+            value = r.ngram_mean.loc[names[role], n] if n <= s.max_n else float("nan")
+            out[f"an_ng{n}_{role}"] = f"{100 * value:.0f}%"
+    out["an_shared_pct"] = f"{100 * s.shared_min_share:.0f}%"
+    out["an_overflow"] = f"{s.mafft_overflow}"
+    out["an_mafft_opts"] = " ".join(r.mafft_options) or "(none)"
+    out["an_mafft_version"] = r.mafft_version
+    out["an_mafft_seconds"] = f"{r.mafft_seconds:.0f}"
+    for role in ROLES:
+        row = r.fold_summary.loc[names[role]]
+        out[f"an_types_{role}"] = f"{row['distinct_tokens']:.0f}"
+        out[f"an_folded_{role}"] = f"{100 * row['folded_share']:.1f}%"
+    out["an_threshold"] = f"{100 * s.anchor_threshold:.0f}%"
+    for role in ROLES:
+        row = r.span_summary.loc[names[role]]
+        out[f"an_spans_{role}"] = f"{row['anchor_spans']:.1f}"
+        out[f"an_longest_{role}"] = f"{row['longest_span']:.1f}"
+        out[f"an_anchor_share_{role}"] = f"{100 * row['anchor_token_share']:.0f}%"
+        out[f"an_aligned_share_{role}"] = f"{100 * row['aligned_token_share']:.0f}%"
+    out["an_example_text"] = r.prompts[r.example_index]["prompt"]
+    out["an_check_prompts"] = f"{r.check_prompts}"
+    out["an_max_anchors"] = f"{s.max_anchors}"
+    for role, g in zip(ROLES, r.sankey_example, strict=True):
+        out[f"an_skeleton_{role}"] = f"{tables.full_skeleton(g)} of {len(g.paths)}"
+    out["an_min_others_text"] = f"{s.min_others}"
+    out["an_n_sankey"] = f"{len(r.sankey_examples)}"
+    out["an_points"] = f"{s.n_points}"
+    for role in ROLES:
+        edge = r.edges.loc[names[role]]
+        out[f"an_pos_mean_{role}"] = f"{edge['mean over positions']:.1f}"
+        for key in tables.EDGE_PARTS:
+            out[f"an_pos_{key.split()[0]}_{role}"] = f"{edge[key]:.1f}"
+    lo, hi = r.position_band
+    out["an_pos_diff"] = f"{r.position_diff.mean():.1f} [{lo:.1f}, {hi:.1f}]"
+    aligned_edge = r.edges.loc[names["aligned"]]
+    out["an_pos_shape"] = shape_verdict(aligned_edge["first 10%"], aligned_edge["middle"], aligned_edge["last 10%"])
+    out["an_pos_verdict"] = position_verdict(lo, hi)
+    coverage = {n: r.ngram_mean.loc[names["aligned"], n] for n in r.ngram_bands}
+    out["an_ng_verdict"] = ngram_verdict(r.ngram_bands, coverage, s.max_n)
+    return out
+
+
+def figures(results: Results) -> dict[str, Any]:
+    """Every glued figure of the page (matplotlib), in the house style."""
+    from predact_utils.plotting import set_style
+
+    set_style()
+    r, s = results, results.settings
+    i = r.example_index
+    return {
+        "fig_an_ngrams": ngram_figure(r.ngram_table, r.colors, seed=s.seed),
+        "fig_an_sankey": sankey_pair_figure(r.prompts[i]["prompt"], *r.sankey_example, r.decode, r.role_colors,
+                                            r.pair_names),
+        "fig_an_alignment": alignment_figure([(r.names[role], r.alignments[role][i].columns, r.spans[role][i],
+                                               r.colors[r.names[role]]) for role in ROLES],
+                                             min_others=s.min_others),
+        "fig_an_position": position_figure(r.curves, r.colors, min_others=s.min_others, seed=s.seed,
+                                           n_samples=s.samples_used),
+    }
+
+
+def claim_records(results: Results) -> list[dict[str, Any]]:
+    """The scoreboard records of the chapter: Fig. 1 bottom and the 10- and 25-gram numbers."""
+    r, s = results, results.settings
+    base, aligned = r.pair_names
+    lo, hi = r.position_band
+    records = [{
+        "claim_id": "fig1-anchors",
+        "measured": f"generations aligned with >= {s.min_others} others, mean over positions: aligned "
+                    f"{r.edges.loc[aligned, 'mean over positions']:.1f} vs Base "
+                    f"{r.edges.loc[base, 'mean over positions']:.1f} of {s.samples_used} (difference "
+                    f"{r.position_diff.mean():.1f}, 95% interval {lo:.1f} to {hi:.1f})",
+        "holds": holds(lo), "pair": r.pair, "scale": s.scale, "detail": "",
+    }]
+    for n, claim_id in ((10, "ngram-10"), (25, "ngram-25")):
+        if n <= s.max_n:
+            d, d_lo, d_hi = r.ngram_bands[n]
+            records.append({
+                "claim_id": claim_id,
+                "measured": f"most common {n}-gram in {100 * r.ngram_mean.loc[aligned, n]:.0f}% of aligned and "
+                            f"{100 * r.ngram_mean.loc[base, n]:.0f}% of Base generations (difference "
+                            f"{100 * d:+.1f} points, 95% interval {100 * d_lo:+.1f} to {100 * d_hi:+.1f})",
+                "holds": holds(d_lo), "pair": r.pair, "scale": s.scale, "detail": "",
+            })
+    return records
+

@@ -1,0 +1,76 @@
+"""The tables and interactive figures of the anchor-span page, each one call on the chapter's results."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from predact_utils.chapters.anchors import tables
+from predact_utils.chapters.anchors.plots import ngram_plotly, position_plotly, sankey_explorer, sankey_plotly
+
+if TYPE_CHECKING:
+    from predact_utils.chapters.anchors.chapter import Results
+
+
+def table_shared_ngrams(results: Results) -> pd.DataFrame:
+    """The longest shared n-grams of a few prompts, decoded."""
+    return results.shared_ngrams
+
+
+def table_folding(results: Results) -> pd.DataFrame:
+    """Per model: distinct tokens and folded overflow tokens of the alignments."""
+    return results.fold_summary.round(3)
+
+
+def table_spans(results: Results) -> pd.DataFrame:
+    """Per model: anchor spans and the shares of tokens they and the k-others rule cover."""
+    return results.span_summary.round(3)
+
+
+def table_example_spans(results: Results) -> pd.DataFrame:
+    """The anchor spans of the example prompt, decoded."""
+    return results.example_spans
+
+
+def table_overflow_check(results: Results) -> pd.DataFrame:
+    """The span measures with fewer and more overflow symbols."""
+    return results.overflow_table.round(3)
+
+
+def table_position_edges(results: Results) -> pd.DataFrame:
+    """Per model: the aligned-with-k-others count over all positions, first tenth, middle, last tenth."""
+    return results.edges.round(2)
+
+
+def table_comparison(results: Results) -> pd.DataFrame:
+    """The miniature's numbers next to the paper's."""
+    s = results.settings
+    return tables.comparison_table(results.ngram_mean, results.edges, results.pair_names, s.max_n, s.min_others,
+                                   s.samples_used)
+
+
+def plotly_ngrams(results: Results) -> go.Figure:
+    """The interactive n-gram curves (a menu picks one prompt)."""
+    labels = {p["id"]: p["prompt"] for p in results.prompts}
+    return ngram_plotly(results.ngram_table, results.colors, labels, seed=results.settings.seed)
+
+
+def plotly_sankey(results: Results) -> go.Figure:
+    """The interactive Sankey of the precomputed prompts."""
+    return sankey_plotly(results.sankey_examples, results.decode, results.role_colors, results.pair_names)
+
+
+def plotly_position(results: Results) -> go.Figure:
+    """The interactive Fig. 1 bottom (a menu switches the position axis)."""
+    s = results.settings
+    return position_plotly(results.curves, results.colors, min_others=s.min_others, seed=s.seed)
+
+
+def widget_sankey(results: Results) -> Any:
+    """With ``live_widgets``, an ipywidgets menu over all prompts that re-draws the Sankey; else ``None``."""
+    if not results.settings.live_widgets:
+        return None
+    return sankey_explorer([p["prompt"] for p in results.prompts], results.sankey_graphs, results.decode,
+                           results.role_colors, results.pair_names)

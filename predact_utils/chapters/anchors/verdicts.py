@@ -1,0 +1,75 @@
+"""Aligned-minus-Base differences of the anchor-span chapter and the rules that turn them into words.
+
+A difference is the mean over prompts of (aligned - Base), with a 95% percentile-bootstrap interval over
+prompts (:func:`predact_utils.bootstrap.mean_band`). The rules only read the interval: the aligned model
+shows *more* when the interval lies above zero, *less* when below, and no clear difference otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from predact_utils.bootstrap import mean_band
+from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED
+
+#: (mean, low, high) of a difference over prompts.
+Band = tuple[float, float, float]
+
+
+def ngram_difference(table: pd.DataFrame, n: int, base: str, aligned: str, *, seed: int = 0) -> Band:
+    """Mean over prompts of (aligned - Base) coverage of the most common n-gram, with its 95% interval
+    (``table``: the long coverage table, ``base`` / ``aligned``: the two models' names in it)."""
+    per = table[table["n"] == n].pivot(index="prompt", columns="model", values="coverage")
+    d = (per[aligned] - per[base]).to_numpy()[:, None]
+    mean, lo, hi = mean_band(d, seed=seed)
+    return float(mean[0]), float(lo[0]), float(hi[0])
+
+
+def position_difference(base: np.ndarray, aligned: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, float, float]:
+    """Per prompt (aligned - Base) of the mean over positions of the two prompt x position matrices, and the
+    95% interval of its mean over prompts."""
+    diff = aligned.mean(axis=1) - base.mean(axis=1)
+    _, lo, hi = mean_band(diff[:, None], seed=seed)
+    return diff, float(lo[0]), float(hi[0])
+
+
+def holds(lo: float) -> bool:
+    """A claim reproduces when the interval of (aligned - Base) lies above zero."""
+    return bool(lo > 0)
+
+
+def difference_verdict(lo: float, hi: float, more: str, less: str) -> str:
+    """``more`` for an interval above zero, ``less`` below, else "no clear difference from"."""
+    return more if lo > 0 else (less if hi < 0 else "no clear difference from")
+
+
+def position_verdict(lo: float, hi: float) -> str:
+    """Where the aligned curve lies with respect to the Base curve: "above", "below" or "not
+    distinguishable from"."""
+    return "above" if lo > 0 else ("below" if hi < 0 else "not distinguishable from")
+
+
+def shape_verdict(first: float, middle: float, last: float) -> str:
+    """Whether a curve is higher in both its first and its last tenth than in the middle."""
+    if min(first, last) > middle:
+        return "higher at both ends than in the middle"
+    return "not higher at both ends than in the middle"
+
+
+def ngram_sentence(n: int, band: Band, value: float, paper_value: float) -> str:
+    """One n-gram comparison: aligned vs Base (difference and interval), and aligned vs the paper."""
+    d, lo, hi = band
+    return (f"at n = {n} the aligned model shows {difference_verdict(lo, hi, 'more sharing than', 'less sharing than')} "
+            f"Base ({100 * d:+.1f} points, 95% interval {100 * lo:+.1f} to {100 * hi:+.1f}), and its "
+            f"{100 * value:.0f}% is {value / paper_value:.2f} times the paper's about {100 * paper_value:.0f}%")
+
+
+def ngram_verdict(bands: Mapping[int, Band], aligned_coverage: Mapping[int, float], max_n: int) -> str:
+    """The n-gram sentences of every paper-reported n up to ``max_n``, joined (``bands[n]``: the difference,
+    ``aligned_coverage[n]``: the aligned model's mean coverage)."""
+    sentences = [ngram_sentence(n, bands[n], aligned_coverage[n], paper_value)
+                 for n, paper_value in PAPER_REPORTED if n <= max_n]
+    return "; ".join(sentences) if sentences else "(max_n below 10: not measured)"

@@ -1,0 +1,243 @@
+"""Chapter 02 as one pipeline: settings -> ``run`` -> the page's numbers, figures, tables and claims.
+
+The notebook ``02_world_modeling`` is the story; this module is everything it computes:
+
+* :class:`Settings`: the notebook's parameters, their bounds and their smoke-scale values;
+* :func:`run`: perplexities of every pair on gold text (Fig. 2A), then after fine-tuning (Fig. 2B);
+* :func:`numbers`, :func:`figures`: the page's glued text and figures;
+* :func:`claim_records`: the scoreboard records of ``fig2a-worse`` and ``fig2b-finetune``;
+* :func:`table_a`, :func:`summary_a`, :func:`table_b`, :func:`delta_plotly`: the displayed tables and chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+import predact_utils.data.corpora as corpora
+from predact_utils.chapters.worldmodel import plots
+from predact_utils.chapters.worldmodel.analysis import (
+    DocScores,
+    document_scores,
+    pair_table,
+    summary_by_category,
+)
+from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
+from predact_utils.claims import Holds, share_verdict
+from predact_utils.lm.models import load_model
+from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries
+from predact_utils.plotting import set_style
+from predact_utils.seeding import seed_everything
+from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+
+#: Columns of the displayed Fig. 2A and Fig. 2B tables.
+TABLE_A_COLUMNS = ["pair", "category", "corpus", "documents", "tokens", "base_ppl", "aligned_ppl",
+                   "ppl_ratio", "delta_log_ppl", "ci_low", "ci_high"]
+TABLE_B_COLUMNS = ["pair", "category", "corpus", "documents", "base_ppl", "aligned_ppl", "delta_log_ppl",
+                   "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class Settings(ChapterSettings):
+    """The parameters of the world-modeling chapter."""
+
+    pairs: Any = param("mini-s-sft;mini-s-dpo;mini-m-sft;mini-m-dpo;mini-m-rlhf", PAIRS_KIND,
+                       doc="Base / aligned pairs of Fig. 2A (the first one only at smoke scale)")
+    corpus_names: Any = param("", (str, list), doc="evaluation corpora ('' = all 9; two at smoke scale)")
+    max_docs: int = param(0, minimum=0, smoke=3, doc="documents per test split (0 = no cap)")
+    max_corpus_chars: int = param(100000, minimum=0, smoke=0, doc="characters per test split (0 = no cap)")
+    max_doc_chars: int = param(4000, minimum=0, doc="each document cut to this many characters (0 = whole)")
+    window: int = param(512, minimum=16, doc="sliding-window length of the scoring")
+    stride: int = param(256, minimum=1, doc="sliding-window stride of the scoring")
+    finetune_pairs: Any = param("mini-m-rlhf;mini-s-dpo", PAIRS_KIND,
+                                doc="pairs fine-tuned for Fig. 2B (the first pair of the run if none is)")
+    finetune_steps: int = param(30, minimum=1, smoke=2, doc="optimizer steps of each fine-tuning")
+    finetune_lr: float = param(0.0003, minimum=0.0, doc="peak learning rate (cosine schedule)")
+    finetune_batch: int = param(8, minimum=1, doc="blocks per fine-tuning step")
+    finetune_block: int = param(256, minimum=8, doc="tokens per fine-tuning block")
+    finetune_test_docs: int = param(40, minimum=1, smoke=2,
+                                    doc="test documents scored after fine-tuning (the first of Fig. 2A's)")
+
+    def finetune_budget(self) -> FinetuneBudget:
+        """The same fine-tuning budget for every model of Fig. 2B (a smaller token cap at smoke scale)."""
+        return FinetuneBudget(steps=self.finetune_steps, block=self.finetune_block, batch=self.finetune_batch,
+                              lr=self.finetune_lr, max_train_tokens=20_000 if self.smoke else 400_000)
+
+
+@dataclass
+class Results:
+    """What the page shows: the pairs and corpora of the run, the Fig. 2A and 2B tables."""
+
+    settings: Settings
+    pairs: list[PairSpec]
+    skipped: list[str]
+    corpora: list[str]
+    table_a: pd.DataFrame
+    summary_a: pd.DataFrame
+    budget: FinetuneBudget
+    ft_pairs: list[PairSpec]
+    table_b: pd.DataFrame
+
+
+def gold_scores(pairs: Sequence[PairSpec], corpus_names: Sequence[str], texts: Mapping[str, Sequence[str]],
+                window: int, stride: int) -> tuple[dict[tuple[str, str], DocScores], dict[str, Any]]:
+    """Scores of every model of ``pairs`` on every corpus (keyed by (location, corpus)) and the loaded models
+    (a model shared by two pairs is loaded and scored once)."""
+    scores: dict[tuple[str, str], DocScores] = {}
+    loaded: dict[str, Any] = {}
+    for spec in pairs:
+        for role, ident in (("base", spec.base_location()), ("aligned", spec.aligned_location())):
+            if ident not in loaded:
+                loaded[ident] = load_model(ident, role=role)
+            for c in corpus_names:
+                if (ident, c) not in scores:
+                    scores[(ident, c)] = document_scores(loaded[ident], texts[c], window=window, stride=stride)
+    return scores, loaded
+
+
+def finetune_selection(pairs: Sequence[PairSpec], finetune_pairs: Any) -> list[PairSpec]:
+    """The pairs of the run named in ``finetune_pairs``, or the first pair of the run when none is."""
+    wanted = pair_entries(finetune_pairs)
+    return [s for s in pairs if s.name in wanted] or list(pairs[:1])
+
+
+def finetuned_scores(models: Mapping[str, Any], corpus_names: Sequence[str],
+                     texts: Mapping[str, Sequence[str]], settings: Settings,
+                     budget: FinetuneBudget) -> dict[tuple[str, str], DocScores]:
+    """Test scores of every model after fine-tuning it on each corpus' validation split (same budget)."""
+    out: dict[tuple[str, str], DocScores] = {}
+    for c in corpus_names:
+        train_texts = [r["text"] for r in corpora.load_texts(c, "validation")]
+        test_texts = texts[c][:settings.finetune_test_docs]
+        for ident, lm in models.items():
+            nll, ntok = finetuned_test_scores(lm, train_texts, test_texts, budget, seed=settings.seed,
+                                              window=settings.window, stride=settings.stride)
+            out[(ident, c)] = DocScores(nll, ntok)
+    return out
+
+
+def run(settings: Settings) -> Results:
+    """Every computation of the chapter, in the notebook's order."""
+    s = settings
+    seed_everything(s.seed)
+    budget = s.finetune_budget()
+    available, skipped = available_pairs(s.pairs)
+    if s.smoke:
+        available = available[:1]
+    eval_corpora = corpora.select_eval(s.corpus_names, smoke=s.smoke)
+    texts = {c: corpora.sample_texts(c, "test", max_docs=s.max_docs, max_chars=s.max_corpus_chars,
+                                     max_doc_chars=s.max_doc_chars, seed=s.seed) for c in eval_corpora}
+    scores, loaded = gold_scores(available, eval_corpora, texts, s.window, s.stride)
+    table_a = pair_table(available, scores, eval_corpora, corpora.category_of, seed=s.seed)
+    summary_a = summary_by_category(table_a)
+    ft_pairs = finetune_selection(available, s.finetune_pairs)
+    ft_models = {i: loaded[i] for p in ft_pairs for i in (p.base_location(), p.aligned_location())}
+    ft_scores = finetuned_scores(ft_models, eval_corpora, texts, s, budget)
+    table_b = pair_table(ft_pairs, ft_scores, eval_corpora, corpora.category_of, seed=s.seed)
+    return Results(settings=s, pairs=list(available), skipped=list(skipped), corpora=list(eval_corpora),
+                   table_a=table_a, summary_a=summary_a, budget=budget, ft_pairs=ft_pairs, table_b=table_b)
+
+
+def n_worse(table: pd.DataFrame) -> int:
+    """Rows where the aligned model is the worse predictor (Δ log-perplexity above zero)."""
+    return int((table["delta_log_ppl"] > 0).sum())
+
+
+def n_significant(table: pd.DataFrame) -> int:
+    """Rows whose whole 95% interval of Δ lies above zero."""
+    return int((table["ci_low"] > 0).sum())
+
+
+def mean_ratio(table: pd.DataFrame) -> float:
+    """Mean perplexity ratio (aligned / Base) over the rows."""
+    return float(table["ppl_ratio"].mean())
+
+
+def worse_verdict(table: pd.DataFrame) -> Holds:
+    """The paper's direction holds in every row (True), some rows ("partly") or none (False): aligned is
+    significantly worse (95% interval above zero)."""
+    return share_verdict(n_significant(table), len(table))
+
+
+def sample_description(settings: Settings) -> str:
+    """What part of each test split Fig. 2A scores."""
+    s = settings
+    if not (s.max_docs or s.max_corpus_chars or s.max_doc_chars):
+        return "the whole test split"
+    return (f"a random subset of each test split (seed {s.seed}): documents cut to {s.max_doc_chars or 'any'} "
+            f"characters, taken until {s.max_corpus_chars or 'any number of'} characters"
+            + (f" or {s.max_docs} documents" if s.max_docs else ""))
+
+
+def _names(pairs: Sequence[PairSpec]) -> str:
+    return ", ".join(p.name for p in pairs)
+
+
+def numbers(results: Results) -> dict[str, str]:
+    """Every text glue of the page."""
+    r, b = results, results.budget
+    return {
+        "wm_pairs": _names(r.pairs),
+        "wm_skipped": ", ".join(r.skipped) if r.skipped else "none",
+        "wm_corpora": f"{len(r.corpora)}",
+        "wm_sample": sample_description(r.settings),
+        "wm_a_worse": f"{n_worse(r.table_a)} of {len(r.table_a)}",
+        "wm_a_sig": f"{n_significant(r.table_a)}",
+        "wm_a_mean_ratio": f"{mean_ratio(r.table_a):.3f}",
+        "wm_budget": f"{b.steps} steps of {b.batch} x {b.block} tokens, peak learning rate {b.lr:g}, "
+                     "cosine schedule",
+        "wm_ft_docs": f"{r.settings.finetune_test_docs}",
+        "wm_ft_pairs": _names(r.ft_pairs),
+        "wm_b_worse": f"{n_worse(r.table_b)} of {len(r.table_b)}",
+        "wm_b_sig": f"{n_significant(r.table_b)}",
+    }
+
+
+def figures(results: Results) -> dict[str, Any]:
+    """Every glued figure of the page (house style)."""
+    set_style()
+    return {
+        "fig_wm_2a": plots.delta_figure(results.table_a, "Fig. 2A (miniature): aligned vs Base on gold text"),
+        "fig_wm_2b": plots.delta_figure(results.table_b,
+                                        "Fig. 2B (miniature): after fine-tuning both models on the corpus"),
+        "fig_wm_2b_scatter": plots.before_after_figure(results.table_a, results.table_b),
+    }
+
+
+def claim_records(results: Results) -> list[dict[str, Any]]:
+    """The scoreboard records of Fig. 2A and Fig. 2B (keyword arguments of :func:`predact_utils.claims.record`)."""
+    r, a, b = results, results.table_a, results.table_b
+    return [
+        {"claim_id": "fig2a-worse",
+         "measured": f"aligned worse on {n_worse(a)} of {len(a)} pair x corpus combinations "
+                     f"({n_significant(a)} with the 95% interval above 0); mean perplexity ratio "
+                     f"{mean_ratio(a):.3f}",
+         "holds": worse_verdict(a), "pair": _names(r.pairs), "scale": r.settings.scale, "detail": ""},
+        {"claim_id": "fig2b-finetune",
+         "measured": f"after fine-tuning, aligned worse on {n_worse(b)} of {len(b)} "
+                     f"({n_significant(b)} with the 95% interval above 0)",
+         "holds": worse_verdict(b), "pair": _names(r.ft_pairs), "scale": r.settings.scale, "detail": ""},
+    ]
+
+
+def table_a(results: Results) -> pd.DataFrame:
+    """The raw perplexities of Fig. 2A, one row per pair x corpus."""
+    return results.table_a[TABLE_A_COLUMNS].round(4)
+
+
+def summary_a(results: Results) -> pd.DataFrame:
+    """Fig. 2A by pair and category."""
+    return results.summary_a.round(4)
+
+
+def table_b(results: Results) -> pd.DataFrame:
+    """The perplexities after fine-tuning (Fig. 2B)."""
+    return results.table_b[TABLE_B_COLUMNS].round(4)
+
+
+def delta_plotly(results: Results) -> Any:
+    """The interactive version of both panels (a menu switches before / after fine-tuning)."""
+    return plots.delta_plotly(results.table_a, results.table_b)

@@ -1,0 +1,145 @@
+"""Chapter 02 (predact_utils.chapters.worldmodel.chapter): settings, glued numbers and claim records on crafted
+results."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import jupytext
+import pandas as pd
+import pytest
+
+from predact_utils.chapters import worldmodel as chapter
+from predact_utils.chapters.worldmodel.chapter import (
+    n_significant,
+    n_worse,
+    sample_description,
+    worse_verdict,
+)
+from predact_utils.chapters.worldmodel.finetune import FinetuneBudget
+from predact_utils.lm.registry import PairSpec
+from predact_utils.params import ParameterError
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_world_modeling.py"
+
+
+def parameters_cell() -> dict:
+    nb = jupytext.read(NOTEBOOK)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+
+
+def test_defaults_are_the_notebooks_parameters() -> None:
+    assert chapter.Settings.defaults() == parameters_cell()
+    s = chapter.Settings.from_values({})
+    assert not s.smoke and s.max_docs == 0 and s.finetune_steps == 30 and s.finetune_test_docs == 40
+    assert s.finetune_budget() == FinetuneBudget(steps=30, block=256, batch=8, lr=0.0003, max_train_tokens=400_000)
+
+
+def test_smoke_values() -> None:
+    s = chapter.Settings.from_values({"scale": "smoke", "max_docs": 50, "finetune_steps": 9})
+    assert (s.max_docs, s.max_corpus_chars, s.finetune_steps, s.finetune_test_docs) == (3, 0, 2, 2)
+    assert s.max_doc_chars == 4000 and s.window == 512
+    assert s.finetune_budget() == FinetuneBudget(steps=2, block=256, batch=8, lr=0.0003, max_train_tokens=20_000)
+
+
+@pytest.mark.parametrize("bad", [{"window": 8}, {"stride": 0}, {"max_docs": -1}, {"finetune_lr": -0.1},
+                                 {"finetune_block": 4}, {"finetune_test_docs": 0}, {"pairs": 3},
+                                 {"corpus_names": 1.5}, {"scale": "fast"}, {"finetune_steps": "ten"}])
+def test_bad_values_raise(bad: dict) -> None:
+    with pytest.raises(ParameterError, match=next(iter(bad))):
+        chapter.Settings.from_values(bad)
+
+
+def test_integer_learning_rate_is_a_float() -> None:
+    assert chapter.Settings.from_values({"finetune_lr": 1}).finetune_lr == 1.0
+
+
+def row(pair: str, corpus: str, delta: float, lo: float, hi: float, ratio: float) -> dict:
+    return {"pair": pair, "category": "literature", "corpus": corpus, "documents": 3, "tokens": 30,
+            "base_ppl": 10.0, "aligned_ppl": 10.0 * ratio, "ppl_ratio": ratio, "delta_log_ppl": delta,
+            "ci_low": lo, "ci_high": hi}
+
+
+def crafted(table_a: pd.DataFrame, table_b: pd.DataFrame, **settings) -> chapter.Results:
+    p1 = PairSpec(name="mini-s-dpo", base="b1", aligned="a1")
+    p2 = PairSpec(name="mini-m-rlhf", base="b2", aligned="a2")
+    s = chapter.Settings.from_values(settings)
+    return chapter.Results(settings=s, pairs=[p1, p2], skipped=[], corpora=["c1", "c2"], table_a=table_a,
+                           summary_a=pd.DataFrame(), budget=s.finetune_budget(), ft_pairs=[p2], table_b=table_b)
+
+
+# Fig. 2A: aligned worse on 3 of 4 rows, significantly on 2; mean ratio (1.5 + 1.2 + 1.1 + 0.9) / 4 = 1.175
+TABLE_A = pd.DataFrame([row("mini-s-dpo", "c1", 0.4, 0.2, 0.6, 1.5), row("mini-s-dpo", "c2", 0.2, 0.1, 0.3, 1.2),
+                        row("mini-m-rlhf", "c1", 0.1, -0.1, 0.3, 1.1),
+                        row("mini-m-rlhf", "c2", -0.1, -0.2, 0.0, 0.9)])
+# Fig. 2B: aligned worse on both rows, significantly on both
+TABLE_B = pd.DataFrame([row("mini-m-rlhf", "c1", 0.3, 0.1, 0.5, 1.3), row("mini-m-rlhf", "c2", 0.2, 0.05, 0.4, 1.2)])
+
+
+def test_counts_and_verdicts() -> None:
+    assert (n_worse(TABLE_A), n_significant(TABLE_A)) == (3, 2)
+    assert worse_verdict(TABLE_A) == "partly"
+    assert worse_verdict(TABLE_B) is True
+    none_sig = TABLE_B.assign(ci_low=[-0.1, 0.0])  # a lower bound of exactly 0 is not above zero
+    assert n_significant(none_sig) == 0 and worse_verdict(none_sig) is False
+    with pytest.raises(ValueError):
+        worse_verdict(TABLE_B.iloc[:0])
+
+
+def test_numbers() -> None:
+    r = crafted(TABLE_A, TABLE_B)
+    r.skipped = ["mini-m-sft"]
+    assert chapter.numbers(r) == {
+        "wm_pairs": "mini-s-dpo, mini-m-rlhf", "wm_skipped": "mini-m-sft", "wm_corpora": "2",
+        "wm_sample": "a random subset of each test split (seed 0): documents cut to 4000 characters, "
+                     "taken until 100000 characters",
+        "wm_a_worse": "3 of 4", "wm_a_sig": "2", "wm_a_mean_ratio": "1.175",
+        "wm_budget": "30 steps of 8 x 256 tokens, peak learning rate 0.0003, cosine schedule",
+        "wm_ft_docs": "40", "wm_ft_pairs": "mini-m-rlhf", "wm_b_worse": "2 of 2", "wm_b_sig": "2",
+    }
+    smoke = chapter.numbers(crafted(TABLE_A, TABLE_B, scale="smoke", seed=3))
+    assert smoke["wm_skipped"] == "none" and smoke["wm_ft_docs"] == "2"
+    assert smoke["wm_budget"].startswith("2 steps of 8 x 256 tokens")
+    assert smoke["wm_sample"] == ("a random subset of each test split (seed 3): documents cut to 4000 characters, "
+                                  "taken until any number of characters or 3 documents")
+
+
+def test_sample_description() -> None:
+    whole = chapter.Settings.from_values({"max_corpus_chars": 0, "max_doc_chars": 0})
+    assert sample_description(whole) == "the whole test split"
+    docs = chapter.Settings.from_values({"max_corpus_chars": 0, "max_doc_chars": 0, "max_docs": 5})
+    assert sample_description(docs) == ("a random subset of each test split (seed 0): documents cut to any "
+                                        "characters, taken until any number of characters or 5 documents")
+
+
+def test_claim_records() -> None:
+    records = chapter.claim_records(crafted(TABLE_A, TABLE_B, scale="smoke"))
+    assert records == [
+        {"claim_id": "fig2a-worse",
+         "measured": "aligned worse on 3 of 4 pair x corpus combinations (2 with the 95% interval above 0); "
+                     "mean perplexity ratio 1.175",
+         "holds": "partly", "pair": "mini-s-dpo, mini-m-rlhf", "scale": "smoke", "detail": ""},
+        {"claim_id": "fig2b-finetune",
+         "measured": "after fine-tuning, aligned worse on 2 of 2 (2 with the 95% interval above 0)",
+         "holds": True, "pair": "mini-m-rlhf", "scale": "smoke", "detail": ""},
+    ]
+    worse_nowhere = TABLE_B.assign(delta_log_ppl=[-0.1, -0.2], ci_low=[-0.3, -0.4], ci_high=[0.1, 0.0])
+    b = chapter.claim_records(crafted(TABLE_A, worse_nowhere))[1]
+    assert b["holds"] is False and b["measured"] == ("after fine-tuning, aligned worse on 0 of 2 "
+                                                     "(0 with the 95% interval above 0)")
+
+
+def test_displayed_tables() -> None:
+    r = crafted(TABLE_A.assign(base_ppl=10.123456), TABLE_B)
+    assert list(chapter.table_a(r).columns) == ["pair", "category", "corpus", "documents", "tokens", "base_ppl",
+                                                "aligned_ppl", "ppl_ratio", "delta_log_ppl", "ci_low", "ci_high"]
+    assert chapter.table_a(r)["base_ppl"].iloc[0] == 10.1235
+    assert "tokens" not in chapter.table_b(r).columns and len(chapter.table_b(r)) == 2
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chapter.Settings.from_values({}).seed = 1  # type: ignore[misc]
