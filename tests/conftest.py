@@ -138,3 +138,15 @@ def build_book(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
          "--out", str(root / "_build"), *options],
         capture_output=True, text=True, timeout=600, check=False,
     )
+
+
+def chapter_package_source(notebook: Path) -> str:
+    """All source text of the chapter package a notebook runs (``from predact_utils.chapters import X as
+    chapter``), or "" for a notebook without one."""
+    import re
+
+    found = re.findall(r"^from predact_utils\.chapters import (\w+) as chapter$", notebook.read_text(), re.M)
+    if not found:
+        return ""
+    folder = Path(__file__).resolve().parent.parent / "predact_utils" / "chapters" / found[0]
+    return "\n".join(f.read_text() for f in sorted(folder.glob("*.py")))

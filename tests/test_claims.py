@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import chapter_package_source
 
 from predact_utils import claims
 from predact_utils.book.build import toc_files
@@ -44,5 +45,6 @@ def test_every_claim_is_tested_by_a_chapter_of_the_book():
     chapters = {Path(e).name for e in toc_files(ROOT / "_toc.yml")}
     for c in claims.CLAIMS:
         assert c.notebook in chapters, f"claim {c.id} names {c.notebook}, which is not in _toc.yml"
-        source = (ROOT / "notebooks" / f"{c.notebook}.py").read_text()
-        assert "claims.record(" in source and f'"{c.id}"' in source, f"{c.notebook} never records {c.id}"
+        notebook = ROOT / "notebooks" / f"{c.notebook}.py"
+        assert "record_all(chapter.claim_records(" in notebook.read_text(), f"{c.notebook} records no claims"
+        assert f'"{c.id}"' in chapter_package_source(notebook), f"{c.notebook}'s chapter never records {c.id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import chapter_package_source
 
 from predact_utils.book.build import (
     BookBuildError,
@@ -45,8 +46,8 @@ def test_notebook_parameters_reads_the_literals(tmp_path):
 def test_every_section_takes_a_pair_parameter():
     from predact_utils.book.build import notebook_sources
 
-    sections = [py for py in notebook_sources(ROOT)
-                if "load_pair(" in py.read_text() or "available_pairs(" in py.read_text()]
+    sections = [py for py in notebook_sources(ROOT) if any(
+        call in chapter_package_source(py) for call in ("load_pair(", "available_pairs(", "first_available_pair("))]
     assert sections, "no section notebooks found"
     for py in sections:
         assert set(notebook_parameters(py)) & set(PAIR_PARAMETERS), f"{py.name} takes no pair parameter"
