@@ -143,3 +143,28 @@ def test_displayed_tables() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         chapter.Settings.from_values({}).seed = 1  # type: ignore[misc]
+
+
+def test_before_after_scatter_compares_the_same_documents() -> None:
+    """Fig. 2B's scatter sets each gap after fine-tuning against the gap *on the same documents* before it:
+    the first ``finetune_test_docs`` of the sample, not the whole Fig. 2A sample."""
+    import numpy as np
+
+    from predact_utils.chapters.worldmodel.analysis import DocScores, pair_table
+
+    p = PairSpec(name="mini-m-rlhf", base="b2", aligned="a2")
+    # 4 documents of 10 tokens; aligned is worse on the first two (+1 nat/token), better on the last two
+    base = DocScores(np.array([10.0, 10.0, 10.0, 10.0]), np.array([10, 10, 10, 10]))
+    aligned = DocScores(np.array([20.0, 20.0, 0.0, 0.0]), np.array([10, 10, 10, 10]))
+    scores = {("b2", "c1"): base, ("a2", "c1"): aligned}
+    first = chapter.first_documents(scores, 2)
+    assert list(first[("a2", "c1")].nll) == [20.0, 20.0]
+    whole = pair_table([p], scores, ["c1"], lambda c: "literature")
+    matched = pair_table([p], first, ["c1"], lambda c: "literature")
+    assert matched["delta_log_ppl"].item() == pytest.approx(1.0)  # (40 - 20) nats over 20 tokens
+    assert whole["delta_log_ppl"].item() == pytest.approx(0.0)  # (40 - 40) nats over 40 tokens
+    r = dataclasses.replace(crafted(TABLE_A, TABLE_B), table_a_matched=matched)
+    before, after = chapter.before_after_tables(r)
+    assert before is matched and after is TABLE_B
+    with pytest.raises(ValueError, match="table_a_matched"):
+        chapter.before_after_tables(crafted(TABLE_A, TABLE_B))

@@ -3,9 +3,11 @@
 from predact_utils.chapters.worldmodel.chapter import (
     Results,
     Settings,
+    before_after_tables,
     claim_records,
     delta_plotly,
     figures,
+    first_documents,
     numbers,
     run,
     summary_a,
@@ -13,5 +15,5 @@ from predact_utils.chapters.worldmodel.chapter import (
     table_b,
 )
 
-__all__ = ["Results", "Settings", "claim_records", "delta_plotly", "figures", "numbers", "run", "summary_a",
+__all__ = ["Results", "Settings", "before_after_tables", "claim_records", "delta_plotly", "figures", "first_documents", "numbers", "run", "summary_a",
            "table_a", "table_b"]

@@ -80,6 +80,9 @@ class Results:
     budget: FinetuneBudget
     ft_pairs: list[PairSpec]
     table_b: pd.DataFrame
+    #: Fig. 2A's comparison of the fine-tuned pairs on the same documents that Fig. 2B scores (the first
+    #: ``finetune_test_docs`` of each corpus' sample), for the before/after scatter
+    table_a_matched: pd.DataFrame | None = None
 
 
 def gold_scores(pairs: Sequence[PairSpec], corpus_names: Sequence[str], texts: Mapping[str, Sequence[str]],
@@ -119,6 +122,11 @@ def finetuned_scores(models: Mapping[str, Any], corpus_names: Sequence[str],
     return out
 
 
+def first_documents(scores: Mapping[tuple[str, str], DocScores], n: int) -> dict[tuple[str, str], DocScores]:
+    """The scores of each model on the first ``n`` documents of each corpus' sample only."""
+    return {k: DocScores(v.nll[:n], v.tokens[:n]) for k, v in scores.items()}
+
+
 def run(settings: Settings) -> Results:
     """Every computation of the chapter, in the notebook's order."""
     s = settings
@@ -137,8 +145,11 @@ def run(settings: Settings) -> Results:
     ft_models = {i: loaded[i] for p in ft_pairs for i in (p.base_location(), p.aligned_location())}
     ft_scores = finetuned_scores(ft_models, eval_corpora, texts, s, budget)
     table_b = pair_table(ft_pairs, ft_scores, eval_corpora, corpora.category_of, seed=s.seed)
+    matched = pair_table(ft_pairs, first_documents(scores, s.finetune_test_docs), eval_corpora,
+                         corpora.category_of, seed=s.seed)
     return Results(settings=s, pairs=list(available), skipped=list(skipped), corpora=list(eval_corpora),
-                   table_a=table_a, summary_a=summary_a, budget=budget, ft_pairs=ft_pairs, table_b=table_b)
+                   table_a=table_a, summary_a=summary_a, budget=budget, ft_pairs=ft_pairs, table_b=table_b,
+                   table_a_matched=matched)
 
 
 def n_worse(table: pd.DataFrame) -> int:
@@ -203,8 +214,15 @@ def figures(results: Results) -> dict[str, Any]:
         "fig_wm_2a": plots.delta_figure(results.table_a, "Fig. 2A (miniature): aligned vs Base on gold text"),
         "fig_wm_2b": plots.delta_figure(results.table_b,
                                         "Fig. 2B (miniature): after fine-tuning both models on the corpus"),
-        "fig_wm_2b_scatter": plots.before_after_figure(results.table_a, results.table_b),
+        "fig_wm_2b_scatter": plots.before_after_figure(*before_after_tables(results)),
     }
+
+
+def before_after_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(before, after) of the scatter: both on the documents fine-tuning was scored on."""
+    if results.table_a_matched is None:
+        raise ValueError("the results hold no Fig. 2A table on Fig. 2B's documents (table_a_matched)")
+    return results.table_a_matched, results.table_b
 
 
 def claim_records(results: Results) -> list[dict[str, Any]]:
