@@ -64,5 +64,51 @@ def test_pair_argument():
 
 def test_main_rejects_unknown_commands(capsys):
     assert main(["build"]) == 2
-    assert "only command is 'run'" in capsys.readouterr().err
+    assert "the commands are ['pairs', 'run']" in capsys.readouterr().err
     assert main([]) == 2
+
+
+def test_pairs_version_and_usage_errors(capsys):
+    from predact_utils import __version__
+    from predact_utils.lm.registry import list_pairs
+
+    assert main(["pairs"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == [p.name for p in list_pairs()]
+    assert main(["--version"]) == 0 and capsys.readouterr().out.strip() == f"predact {__version__}"
+    assert main(["frobnicate"]) == 2 and "the commands are ['pairs', 'run']" in capsys.readouterr().err
+    assert main(["run", "--scale", "huge", "--pair", "mini-s-dpo"]) == 2  # argparse's usage error
+    assert main(["run", "--pair", "no-such-pair"]) == 2 and "Known pairs" in capsys.readouterr().err
+    assert main([]) == 2
+
+
+def test_pyproject_declares_every_runtime_import():
+    """`pip install .` must give a working `predact`: every third-party module the package imports is a
+    declared dependency (runtime, or the `train` extra for the miniature trainer and the data build)."""
+    import ast
+    import re
+    import sys
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    meta = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!~ \[]", d)[0].lower().replace("_", "-") for d in meta["dependencies"]}
+    train = {re.split(r"[<>=!~ \[]", d)[0].lower() for d in meta["optional-dependencies"]["train"]}
+    dist = {"yaml": "pyyaml", "sklearn": "scikit-learn", "myst_nb": "myst-nb", "PIL": "matplotlib",
+            "sphinx": "sphinx", "jupyter_book": "jupyter-book", "IPython": "ipykernel"}
+    trainer_only = ("miniature", "data")
+    missing = set()
+    for path in (root / "predact_utils").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("predact_utils", "__future__"):
+                    continue
+                wanted = dist.get(top, top).lower().replace("_", "-")
+                wing = path.relative_to(root / "predact_utils").parts[0]
+                if wanted not in declared and not (wing in trainer_only and wanted in train):
+                    missing.add(f"{wanted} ({path.relative_to(root)})")
+    assert not missing, sorted(missing)
+    assert meta["requires-python"] == ">=3.11"

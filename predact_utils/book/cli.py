@@ -1,5 +1,6 @@
 """``predact``: the command line of the book (reader's book: re-running every section on a model pair).
 
+``predact pairs`` lists the registry's named pairs, ``predact --version`` the version.
 ``predact run --pair NAME`` executes every section notebook with papermill for
 that pair and builds the book from the executed notebooks::
 
@@ -73,15 +74,43 @@ def run(argv: Sequence[str]) -> int:
     return 0
 
 
+def pairs(argv: Sequence[str]) -> int:
+    """``predact pairs``: the named pairs of the registry, one line each."""
+    from predact_utils.lm.registry import list_pairs
+
+    ap = argparse.ArgumentParser(prog="predact pairs", description="List the registry's named model pairs.")
+    ap.add_argument("--local", action="store_true", help="only the pairs whose checkpoints are in data/models")
+    args = ap.parse_args(argv)
+    for spec in list_pairs(local_only=args.local):
+        print(f"{spec.name:22s} {spec.method:5s} {spec.base} -> {spec.aligned}")
+    return 0
+
+
+#: The commands of ``predact``.
+COMMANDS = {"run": run, "pairs": pairs}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2
-    if argv[0] != "run":
-        print(f"unknown command {argv[0]!r}; the only command is 'run' (predact run --help)", file=sys.stderr)
+    if argv[0] == "--version":
+        from predact_utils import __version__
+
+        print(f"predact {__version__}")
+        return 0
+    if argv[0] not in COMMANDS:
+        print(f"unknown command {argv[0]!r}; the commands are {sorted(COMMANDS)} (predact COMMAND --help)",
+              file=sys.stderr)
         return 2
-    return run(argv[1:])
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except SystemExit as exc:  # argparse's usage errors exit 2; a message string from pair_argument too
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return 2
+        return int(exc.code or 0)
 
 
 if __name__ == "__main__":
