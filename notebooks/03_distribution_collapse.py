@@ -24,6 +24,11 @@
 # self-perplexity, Fig. 5). The paper also names the cross-model comparison:
 # each model scoring the other's text.
 #
+# **Provenance.** Figs. 3, 4 and 5 are the paper's figures. The cross-model
+# perplexity appears only in the paper's summary of its methods: no figure or
+# caption we have shows how the paper ran it, so the matrix below is this
+# book's design, not a reproduction of a published result.
+#
 # **What this chapter measures**, for every Base / aligned pair of the run:
 #
 # * **Own generations** (Figs. 3 and 4): each model answers the 80 prompts

@@ -20,6 +20,11 @@
 # positions later, as if the model held a plan (the implicit blueprint behind
 # its anchor spans) rather than only the next token.
 #
+# **Provenance.** Hidden-state probing appears only in the paper's summary of
+# its methods: no figure, caption or number we have shows how the paper ran
+# it. The probes below are this book's design; the scoreboard marks the claim
+# "summary only" and compares no magnitude with the paper.
+#
 # **What this chapter measures.** For each model of the pair, on its own
 # generations (answers to the book's prompts, sampled with the shared settings)
 # and on gold text from the evaluation corpora, a linear probe is trained on the

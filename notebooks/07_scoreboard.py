@@ -17,12 +17,24 @@
 # Each row is a claim of the paper {cite:p}`li2024predicting`, what the paper
 # reports, and what this build of the book measured, as written by the
 # chapter that tests it while it ran (so the table is true for this build and
-# no other; a chapter that was not executed shows "not run"). The verdict
-# says whether the paper's direction holds: in every comparison of the
-# chapter ("reproduces"), in some ("partly"), or in none ("does not
-# reproduce"); "see text" marks results with no direction to check. The
-# chapters give the confidence intervals behind each number and say where the
-# miniature models differ from the paper's 7B and 70B models.
+# no other; a chapter that was not executed shows "not run"). A verdict
+# states what was measured and no more. Direction, size beside the paper's,
+# and shape are separate questions:
+#
+# - **reproduces**: the paper's direction holds (the 95% interval of the
+#   effect, resampled over the independent unit, lies on the paper's side of
+#   zero; for a family of comparisons, a one-sided sign test at 5%), and so
+#   do the magnitude (within a factor of 2 of the paper's number) and the
+#   shape wherever the paper gives them;
+# - **direction only**: the direction holds, the magnitude or the shape does not;
+# - **does not reproduce**: the direction is not established;
+# - **not testable here**: there is no direction to test, or nothing could be measured.
+#
+# The column "why" gives the reason the rule gave; the table of rules below
+# states each claim's rule, fixed before the book was run. The column
+# "source" says where in the paper a claim comes from: its figures, or only
+# its summary (hidden-state probing and cross-model perplexity: the book
+# designs those analyses itself).
 
 # %% tags=["parameters"]
 scale = "full"
@@ -38,11 +50,17 @@ glue_all(chapter.numbers(results))
 glue_all(chapter.figures(results))
 
 # %% [markdown]
-# Of {glue:text}`sb_total` claims with a direction to check,
-# {glue:text}`sb_reproduces` reproduce in every comparison,
-# {glue:text}`sb_partly` partly and {glue:text}`sb_not` not at all
-# ({glue:text}`sb_notrun` were not run in this build). Pairs and scale per
-# chapter: {glue:text}`sb_runs`.
+# Of {glue:text}`sb_total` claims, {glue:text}`sb_reproduces` reproduce,
+# {glue:text}`sb_direction` reproduce in direction only,
+# {glue:text}`sb_not` do not reproduce and {glue:text}`sb_untestable` are not
+# testable here ({glue:text}`sb_notrun` were not run in this build). Pairs
+# and scale per chapter: {glue:text}`sb_runs`.
 
 # %% tags=["remove-input"]
 chapter.styled_board(results)
+
+# %% [markdown]
+# The rule behind each verdict:
+
+# %% tags=["remove-input"]
+chapter.rules_table(results)

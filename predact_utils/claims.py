@@ -21,43 +21,70 @@ from typing import Any
 import pandas as pd
 
 from predact_utils import paths
+from predact_utils.verdicts import VERDICTS
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the paper and where the book tests it."""
+    """One claim of the paper, where the book tests it, the rule that decides its verdict, and where in the
+    paper it comes from (one of its figures, or its summary only)."""
 
     id: str
     figure: str
     claim: str
     paper: str
     notebook: str
+    rule: str
+    source: str = "figure"
 
 
+#: The unit every interval resamples, named in the rules.
 CLAIMS: tuple[Claim, ...] = (
     Claim("fig1-anchors", "Fig. 1", "aligned generations of a prompt share anchor spans in order",
-          "RLHF: many generations aligned with >= 5 others at every position, Base low",
-          "04_anchor_spans"),
+          "RLHF: many generations aligned with >= 5 others at every position, Base low; highest near the "
+          "beginning and the end", "04_anchor_spans",
+          "direction: mean over positions of (aligned - Base) generations aligned with >= 5 others, 95% interval "
+          "over prompts above 0; shape: the aligned curve's first and last tenth both above its middle; the "
+          "paper gives no number"),
     Claim("ngram-10", "n-grams", "the most common 10-gram recurs across a prompt's aligned generations",
-          "about 60% of RLHF generations contain the prompt's most common 10-gram", "04_anchor_spans"),
+          "about 60% of RLHF generations contain the prompt's most common 10-gram", "04_anchor_spans",
+          "direction: (aligned - Base) share of generations holding the prompt's most common 10-gram, 95% "
+          "interval over prompts above 0; magnitude: aligned share / 60% within 0.5 to 2"),
     Claim("ngram-25", "n-grams", "long n-grams are shared too",
-          "about 25% of outputs for a prompt share a 25-gram", "04_anchor_spans"),
+          "about 25% of outputs for a prompt share a 25-gram", "04_anchor_spans",
+          "direction: as ngram-10 for the most common 25-gram; magnitude: aligned share / 25% within 0.5 to 2"),
     Claim("fig2a-worse", "Fig. 2A", "aligned models are worse world models (higher perplexity on gold text)",
-          "RLHF worse than Base on all 9 corpora, every family and size", "02_world_modeling"),
+          "RLHF worse than Base on all 9 corpora, every family and size", "02_world_modeling",
+          "family of pair x corpus comparisons of the RLHF pairs (all pairs when the run has none): "
+          "direction by a one-sided sign test on delta log-perplexity at 5%; shape (all corpora): every "
+          "comparison significant after Holm, each p from the paired bootstrap over documents"),
     Claim("fig2b-finetune", "Fig. 2B", "the gap survives fine-tuning both models on the target corpus",
-          "RLHF stays worse after fine-tuning", "02_world_modeling"),
+          "RLHF stays worse after fine-tuning", "02_world_modeling",
+          "as fig2a-worse, on the fine-tuned pairs (RLHF pairs when fine-tuned, else all)"),
     Claim("fig3-top1", "Fig. 3", "aligned models put more mass on the top token",
-          "RLHF puts nearly all mass on the top token, more than Base", "03_distribution_collapse"),
+          "RLHF puts nearly all mass on the top token, more than Base", "03_distribution_collapse",
+          "direction: (aligned - Base) mean top-1 mass on own answers, 95% interval over prompts above 0; "
+          "shape (nearly all mass): the aligned mean top-1 mass at least 0.9"),
     Claim("fig4-own", "Fig. 4", "on own generations, aligned models give non-negligible mass to fewer tokens",
-          "far fewer tokens above 1e-8 for RLHF than Base", "03_distribution_collapse"),
+          "far fewer tokens above 1e-8 for RLHF than Base", "03_distribution_collapse",
+          "direction: log(Base / aligned) number of tokens above the threshold on own answers, 95% interval "
+          "over prompts above 0; shape (far fewer): aligned / Base at most 0.5"),
     Claim("fig4-gold", "Fig. 4", "on gold text, aligned models give non-negligible mass to slightly more tokens",
-          "slightly more tokens above 1e-8 for RLHF than Base", "03_distribution_collapse"),
+          "slightly more tokens above 1e-8 for RLHF than Base", "03_distribution_collapse",
+          "direction: log(aligned / Base) number of tokens above the threshold on gold text, 95% interval over "
+          "documents above 0; shape (slightly more): aligned / Base at most 1.5"),
     Claim("fig5-self", "Fig. 5", "aligned models find their own text more predictable",
-          "RLHF self-perplexity lower than Base on 11 datasets", "03_distribution_collapse"),
+          "RLHF self-perplexity lower than Base on 11 datasets", "03_distribution_collapse",
+          "family of pair x dataset comparisons: direction by a one-sided sign test on log self-perplexity "
+          "(Base - aligned) at 5%; shape (all datasets): every comparison significant after Holm, each p from "
+          "the bootstrap over prefixes"),
     Claim("probe-ahead", "probing", "aligned hidden states are more forward-predictive",
-          "RLHF states encode tokens several positions ahead better than Base", "05_planning_ahead"),
+          "RLHF states encode tokens several positions ahead better than Base", "05_planning_ahead",
+          "direction: (aligned - Base) probe gain over the no-state baseline, 95% interval above 0, and both "
+          "gains above 0 (a probe that loses to its baseline shows no planning)", source="summary only"),
     Claim("frontier", "beyond the paper", "is there a cheap point between Base and aligned?",
-          "open question in the paper's discussion", "06_tradeoff_frontier"),
+          "open question in the paper's discussion", "06_tradeoff_frontier",
+          "not testable here: the paper states no result to reproduce; the chapter reports the frontier"),
 )
 CLAIM_IDS = {c.id for c in CLAIMS}
 
@@ -68,26 +95,18 @@ def claims_dir() -> Path:
     return Path(env) if env else paths.cache_dir() / "claims"
 
 
-Holds = bool | str | None  # True, False, "partly", or None (no direction to check)
-
-
-def share_verdict(k: int, n: int) -> Holds:
-    """``True`` when the paper's direction holds in all ``n`` comparisons, ``"partly"`` in some, else ``False``."""
-    if n <= 0 or not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}")
-    return True if k == n else ("partly" if k > 0 else False)
-
-
-def record(claim_id: str, measured: str, holds: Holds, *, pair: str, scale: str, detail: str = "") -> Path:
-    """Write this build's result for ``claim_id`` (``holds``: the paper's direction reproduces in every
-    comparison, ``"partly"``, not at all, or ``None`` when there is no direction to check)."""
+def record(claim_id: str, measured: str, verdict: str, *, reason: str, pair: str, scale: str,
+           detail: str = "") -> Path:
+    """Write this build's result for ``claim_id``: what was measured, the verdict (one of
+    :data:`predact_utils.verdicts.VERDICTS`) and the reason its rule gave."""
     if claim_id not in CLAIM_IDS:
         raise ValueError(f"unknown claim {claim_id!r}; known: {sorted(CLAIM_IDS)}")
-    if holds not in (True, False, None, "partly"):
-        raise ValueError(f"holds must be True, False, 'partly' or None, got {holds!r}")
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
     folder = claims_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    data = {"id": claim_id, "measured": measured, "holds": holds, "pair": pair, "scale": scale, "detail": detail}
+    data = {"id": claim_id, "measured": measured, "verdict": verdict, "reason": reason, "pair": pair,
+            "scale": scale, "detail": detail}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{claim_id}.", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=1)
@@ -102,11 +121,6 @@ def record_all(records: Iterable[Mapping[str, Any]]) -> None:
         record(**dict(r))
 
 
-def verdict(holds: Holds) -> str:
-    """The scoreboard's word for a record."""
-    return {True: "reproduces", False: "does not reproduce", "partly": "partly", None: "see text"}[holds]
-
-
 def scoreboard(folder: Path | None = None) -> pd.DataFrame:
     """One row per claim: the paper's result, this build's measurement and verdict ("not run" if absent)."""
     folder = folder or claims_dir()
@@ -114,9 +128,9 @@ def scoreboard(folder: Path | None = None) -> pd.DataFrame:
     for c in CLAIMS:
         f = folder / f"{c.id}.json"
         rec = json.loads(f.read_text()) if f.is_file() else None
-        rows.append({"figure": c.figure, "claim": c.claim, "paper": c.paper,
+        rows.append({"figure": c.figure, "claim": c.claim, "paper": c.paper, "source": c.source,
                      "this build": rec["measured"] if rec else "not run in this build",
-                     "verdict": verdict(rec["holds"]) if rec else "not run",
-                     "pair": rec["pair"] if rec else "", "scale": rec["scale"] if rec else "",
+                     "verdict": rec["verdict"] if rec else "not run", "why": rec["reason"] if rec else "",
+                     "rule": c.rule, "pair": rec["pair"] if rec else "", "scale": rec["scale"] if rec else "",
                      "chapter": c.notebook})
     return pd.DataFrame(rows)

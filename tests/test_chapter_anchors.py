@@ -16,6 +16,7 @@ from predact_utils.chapters.anchors import tables, verdicts
 from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph
 from predact_utils.chapters.anchors.plots import PositionCurves
 from predact_utils.params import ParameterError
+from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_anchor_spans.py"
 BASE, ALIGNED = "Base (b)", "DPO (a)"
@@ -157,21 +158,81 @@ def test_flat_aligned_curve_is_not_higher_at_both_ends() -> None:
 def test_claim_records_of_crafted_results() -> None:
     records = chapter.claim_records(crafted(scale="smoke"))
     assert [r["claim_id"] for r in records] == ["fig1-anchors", "ngram-10", "ngram-25"]
-    assert records[0] == {
-        "claim_id": "fig1-anchors", "holds": True, "pair": "mini-s-dpo", "scale": "smoke", "detail": "",
-        "measured": "generations aligned with >= 5 others, mean over positions: aligned 6.2 vs Base 2.0 of 12 "
-                    "(difference 1.2, 95% interval 0.5 to 1.5)"}
-    assert records[1]["holds"] is True and records[1]["measured"] == (
-        "most common 10-gram in 60% of aligned and 20% of Base generations (difference +30.0 points, "
-        "95% interval +10.0 to +50.0)")
-    assert records[2]["holds"] is False and records[2]["scale"] == "smoke"
+    assert all(set(r) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail"} for r in records)
+    fig1 = records[0]
+    assert (fig1["verdict"], fig1["pair"], fig1["scale"]) == (REPRODUCES, "mini-s-dpo", "smoke")
+    assert fig1["measured"] == (
+        "generations aligned with >= 5 others, mean over positions: aligned 6.2 vs Base 2.0 of 12; difference "
+        "+1.2 generations (95% interval +0.5 to +1.5, resampling the 2 prompts); aligned curve 8.0 in the first "
+        "tenth, 5.0 in the middle, 7.0 in the last tenth; the paper gives no number")
+    assert "shape holds" in fig1["reason"] and "magnitude" not in fig1["reason"]
+    # n = 10: interval +10 to +50 points, aligned 60% against the paper's 60%: ratio 1.00
+    assert records[1]["verdict"] == REPRODUCES and "magnitude 1.00 times the paper's" in records[1]["reason"]
+    assert records[1]["measured"] == (
+        "most common 10-gram in 60% of aligned and 20% of Base generations; difference +30.0 points "
+        "(95% interval +10.0 to +50.0, resampling the 2 prompts); magnitude ratio 1.00 (aligned 60% / the "
+        "paper's 60%)")
+    # n = 25: the interval -5 to +1 points straddles zero, whatever the ratio (75% / 25% = 3.00)
+    assert records[2]["verdict"] == DOES_NOT and "includes zero" in records[2]["reason"]
+    assert "magnitude ratio 3.00 (aligned 75% / the paper's 25%)" in records[2]["measured"]
 
 
 def test_claim_records_follow_max_n_and_the_interval() -> None:
     records = chapter.claim_records(crafted(max_n=12, band=(0.0, 0.4)))
     assert [r["claim_id"] for r in records] == ["fig1-anchors", "ngram-10"]
-    assert records[0]["holds"] is False and records[0]["scale"] == "full"
+    assert records[0]["verdict"] == DOES_NOT and records[0]["scale"] == "full"
     assert [r["claim_id"] for r in chapter.claim_records(crafted(max_n=3))] == ["fig1-anchors"]
+
+
+def test_fig1_below_base_does_not_reproduce() -> None:
+    fig1 = chapter.claim_records(crafted(band=(-2.0, -0.5)))[0]
+    assert fig1["verdict"] == DOES_NOT and "other side of zero" in fig1["reason"]
+
+
+def test_fig1_flat_aligned_curve_is_direction_only() -> None:
+    """Aligned above Base, but its curve is no higher at the ends than in the middle: the shape fails."""
+    edges = pd.DataFrame({"mean over positions": [2.0, 6.0], "first 10%": [2.5, 8.0], "middle": [1.9, 6.0],
+                          "last 10%": [2.2, 6.0]}, index=[BASE, ALIGNED])
+    fig1 = chapter.claim_records(crafted(edges=edges, band=(0.5, 1.5)))[0]
+    assert fig1["verdict"] == DIRECTION_ONLY and "the shape does not hold" in fig1["reason"]
+    assert "6.0 in the last tenth" in fig1["reason"]
+
+
+def test_ngram_right_direction_a_tenth_of_the_size_is_direction_only() -> None:
+    """The 10-gram in 5% of aligned generations, significantly more than Base, against the paper's ~60%."""
+    r = crafted(ngram_bands={10: (0.03, 0.01, 0.05), 25: (0.01, 0.002, 0.02)})
+    r.ngram_mean.loc[ALIGNED, 10], r.ngram_mean.loc[ALIGNED, 25] = 0.05, 0.24
+    records = {x["claim_id"]: x for x in chapter.claim_records(r)}
+    assert records["ngram-10"]["verdict"] == DIRECTION_ONLY
+    assert "0.08 times the paper's (outside 0.5 to 2)" in records["ngram-10"]["reason"]
+    assert records["ngram-25"]["verdict"] == REPRODUCES  # 24% / 25% = 0.96
+
+
+def test_ngram_less_sharing_than_base_does_not_reproduce() -> None:
+    r = crafted(ngram_bands={10: (-0.2, -0.3, -0.1), 25: (-0.1, -0.2, -0.05)})
+    assert [x["verdict"] for x in chapter.claim_records(r)[1:]] == [DOES_NOT, DOES_NOT]
+
+
+def test_random_like_equal_models_do_not_reproduce() -> None:
+    """Two models whose coverage differs by noise around zero, prompt by prompt: no direction."""
+    rng = np.random.default_rng(1)
+    cover = rng.uniform(0.0, 0.1, size=20)
+    noise = np.tile([0.01, -0.01], 10)
+    rows = [{"model": m, "prompt": f"p{i}", "n": 10, "coverage": c}
+            for m, values in ((BASE, cover), (ALIGNED, cover + noise)) for i, c in enumerate(values)]
+    band = verdicts.ngram_difference(pd.DataFrame(rows), 10, BASE, ALIGNED)
+    assert band[1] < 0 < band[2]
+    assert verdicts.ngram_claim_verdict(band, 0.6, 0.6).word == DOES_NOT  # even at the paper's size
+    base = np.tile(cover[:, None], (1, 10))
+    diff, lo, hi = verdicts.position_difference(base, base + noise[:, None])
+    assert lo < 0 < hi and verdicts.fig1_verdict(lo, hi, 8.0, 5.0, 7.0).word == DOES_NOT
+
+
+def test_one_prompt_is_not_testable() -> None:
+    """One prompt resamples to itself: its interval is a point, not an interval over prompts."""
+    r = crafted()
+    r.prompts = r.prompts[:1]
+    assert {x["verdict"] for x in chapter.claim_records(r)} == {NOT_TESTABLE}
 
 
 def test_claim_records_are_valid_scoreboard_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,17 +259,27 @@ def test_tables_of_crafted_results() -> None:
 # ---------------------------------------------------------------- verdict rules and table builders
 
 
-@pytest.mark.parametrize(("lo", "hi", "words", "place", "ok"), [
-    (0.1, 0.5, "more", "above", True), (-0.5, -0.1, "less", "below", False),
-    (-0.1, 0.5, "no clear difference from", "not distinguishable from", False),
-    (0.0, 0.5, "no clear difference from", "not distinguishable from", False)])
-def test_interval_rules(lo: float, hi: float, words: str, place: str, ok: bool) -> None:
+@pytest.mark.parametrize(("lo", "hi", "words", "place", "word"), [
+    (0.1, 0.5, "more", "above", REPRODUCES), (-0.5, -0.1, "less", "below", DOES_NOT),
+    (-0.1, 0.5, "no clear difference from", "not distinguishable from", DOES_NOT),
+    (0.0, 0.5, "no clear difference from", "not distinguishable from", DOES_NOT)])
+def test_interval_rules(lo: float, hi: float, words: str, place: str, word: str) -> None:
     assert verdicts.difference_verdict(lo, hi, "more", "less") == words
     assert verdicts.position_verdict(lo, hi) == place
-    assert verdicts.holds(lo) is ok
+    assert verdicts.fig1_verdict(lo, hi, 3.0, 2.0, 2.5).word == word
+    assert verdicts.ngram_claim_verdict((0.0, lo, hi), 0.3, 0.25).word == word
+
+
+@pytest.mark.parametrize(("share", "paper", "word"), [
+    (0.30, 0.60, REPRODUCES), (0.29, 0.60, DIRECTION_ONLY), (1.20, 0.60, REPRODUCES), (0.60, 0.25, DIRECTION_ONLY),
+    (0.125, 0.25, REPRODUCES), (0.12, 0.25, DIRECTION_ONLY)])
+def test_ngram_magnitude_band(share: float, paper: float, word: str) -> None:
+    """The aligned share over the paper's 60% (10-gram) or 25% (25-gram) must lie within 0.5 to 2."""
+    assert verdicts.ngram_claim_verdict((0.1, 0.05, 0.15), share, paper).word == word
 
 
 def test_shape_rule() -> None:
+    assert verdicts.higher_at_both_ends(3.0, 2.0, 2.5) and not verdicts.higher_at_both_ends(3.0, 2.0, 2.0)
     assert verdicts.shape_verdict(3.0, 2.0, 2.5) == "higher at both ends than in the middle"
     assert verdicts.shape_verdict(3.0, 2.0, 2.0) == "not higher at both ends than in the middle"
     assert verdicts.shape_verdict(1.0, 2.0, 3.0) == "not higher at both ends than in the middle"

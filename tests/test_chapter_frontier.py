@@ -12,6 +12,7 @@ from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import frontier as chapter
 from predact_utils.chapters.frontier import chapter as chapter_module
 from predact_utils.params import ParameterError
+from predact_utils.verdicts import NOT_TESTABLE
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_tradeoff_frontier.py"
 
@@ -96,14 +97,34 @@ def test_midpoint_off_the_grid_is_the_middle_grid_point():
     assert chapter.numbers(r)["fr_half_a"] == "0.666667"
 
 
-def test_claim_record_has_no_verdict_and_the_old_wording():
+def test_claim_record_is_not_testable_with_the_rules_reason():
     recs = chapter.claim_records(_results(_table()))
-    assert recs == [{"claim_id": "frontier", "holds": None, "pair": "p", "scale": "smoke", "detail": "",
+    assert recs == [{"claim_id": "frontier", "verdict": NOT_TESTABLE, "pair": "p", "scale": "smoke",
+                     "reason": "the paper states no result to reproduce; the chapter reports the frontier",
+                     "detail": "a description, not a test: point values on 2 prompts and 1 gold document per "
+                               "corpus, no interval and nothing compared with the paper",
                      "measured": "p, weight interpolation at a = 0.5: 50% of the top-1 mass change for 25% of "
                                  "the world-modeling cost"}]
     bad = chapter.claim_records(_results(_table(interp_mid=(0.6, 0.2)), scale="full"))[0]
-    assert bad["holds"] is None and bad["scale"] == "full" and "-50% of the top-1" in bad["measured"]
-    assert chapter_module.frontier_verdict(0.0, 1.0) is None
+    assert bad["verdict"] == NOT_TESTABLE and bad["scale"] == "full" and "-50% of the top-1" in bad["measured"]
+    # whatever the frontier looks like (a free lunch, or nothing kept), nothing is tested
+    for got, paid in ((1.0, 0.0), (0.0, 1.0), (math.nan, math.nan)):
+        assert chapter_module.frontier_verdict(got, paid).word == NOT_TESTABLE
+
+
+def test_the_reason_is_the_claims_rule():
+    from predact_utils.claims import CLAIMS
+
+    rule = next(c.rule for c in CLAIMS if c.id == "frontier")
+    assert rule == f"{NOT_TESTABLE}: {chapter_module.FRONTIER_REASON}"
+
+
+def test_claim_record_is_a_valid_scoreboard_record(tmp_path, monkeypatch):
+    from predact_utils.claims import record_all
+
+    monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
+    record_all(chapter.claim_records(_results(_table())))
+    assert [p.name for p in tmp_path.glob("*.json")] == ["frontier.json"]
 
 
 def test_points_table_figures_and_plotly():

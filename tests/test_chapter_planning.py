@@ -18,9 +18,11 @@ from predact_utils.chapters.planning.page import (
     difference_verdict,
     plan_result_text,
     plan_targets_text,
-    probe_ahead_holds,
+    probe_ahead_verdict,
 )
+from predact_utils.chapters.planning.probing import GroupScores, ProbeRun, gain_difference, regroup, regrouped
 from predact_utils.params import ParameterError
+from predact_utils.verdicts import DOES_NOT, NOT_TESTABLE, REPRODUCES
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_planning_ahead.py"
 
@@ -102,8 +104,9 @@ def _results(own: dict[str, float], gold: dict[str, float], plan_auc: float = 0.
                            comparisons={"own generations": own, "gold text": gold}, plan_rows=plan)
 
 
-OWN = {"a": 0.3, "b": 0.35, "diff": 0.05, "lo": 0.01, "hi": 0.09}
-GOLD = {"a": 0.3, "b": 0.3, "diff": 0.0, "lo": -0.02, "hi": 0.03}
+GROUPS = {"paired": 1.0, "groups_a": 16.0, "groups_b": 16.0}
+OWN = {"a": 0.3, "b": 0.35, "diff": 0.05, "lo": 0.01, "hi": 0.09, **GROUPS}
+GOLD = {"a": 0.3, "b": 0.3, "diff": 0.0, "lo": -0.02, "hi": 0.03, **GROUPS}
 
 
 def test_numbers_on_crafted_results() -> None:
@@ -139,9 +142,48 @@ def test_verdicts() -> None:
     assert difference_verdict({"lo": 0.01, "hi": 0.2}).startswith("more forward-predictive in the aligned")
     assert difference_verdict({"lo": -0.3, "hi": -0.01}).startswith("more forward-predictive in the Base")
     assert difference_verdict({"lo": 0.0, "hi": 0.1}).startswith("not clearly different")
-    assert probe_ahead_holds({"lo": 0.01}) is True
-    assert probe_ahead_holds({"lo": 0.0}) is False
-    assert probe_ahead_holds({"lo": np.float64(-0.2)}) is False
+
+
+def _c(a: float, b: float, lo: float, hi: float, **kw: float) -> dict[str, float]:
+    return {"a": a, "b": b, "diff": b - a, "lo": lo, "hi": hi, **GROUPS, **kw}
+
+
+def test_probe_ahead_reproduces_only_with_both_gains_above_zero() -> None:
+    v = probe_ahead_verdict(_c(0.3, 0.35, 0.01, 0.09))
+    assert v.word == REPRODUCES and "both gains are above 0 (Base +0.300, aligned +0.350" in v.reason
+
+
+@pytest.mark.parametrize(("c", "why"), [
+    # both probes lose to the baseline; the aligned one loses less: the difference alone would pass
+    (_c(-6.4, -5.0, 1.0, 1.8), "the Base gain (-6.400 nats/token) and the aligned gain (-5.000 nats/token) are "
+                               "not above 0"),
+    (_c(-0.1, 0.2, 0.1, 0.5), "the Base gain (-0.100 nats/token) is not above 0"),
+    (_c(0.0, 0.2, 0.1, 0.3), "the Base gain (+0.000 nats/token) is not above 0"),
+    # random-like equal models: same gain, interval straddling zero
+    (_c(0.001, 0.001, -0.002, 0.002), "includes zero"),
+    (_c(0.0, 0.0, 0.0, 0.0), "includes zero"),
+    (_c(0.4, 0.2, -0.3, -0.1), "other side of zero"),
+    (_c(-0.4, -0.5, -0.3, -0.1), "other side of zero, and the Base gain"),
+])
+def test_probe_ahead_does_not_reproduce(c: dict[str, float], why: str) -> None:
+    v = probe_ahead_verdict(c)
+    assert v.word == DOES_NOT and why in v.reason, v.reason
+
+
+def test_probe_ahead_with_one_held_out_prompt_or_no_interval_is_not_testable() -> None:
+    v = probe_ahead_verdict(_c(0.3, 0.35, 0.05, 0.05, groups_a=1.0, groups_b=1.0))
+    assert v.word == NOT_TESTABLE and "1 held-out prompt" in v.reason
+    assert probe_ahead_verdict(_c(0.3, 0.35, math.nan, math.nan)).word == NOT_TESTABLE
+
+
+def test_negative_gains_fail_even_without_an_interval() -> None:
+    """The smoke run's case: one held-out prompt, both probes below their baseline (-6.359 and -4.999)."""
+    v = probe_ahead_verdict(_c(-6.359, -4.999, 1.360, 1.360, groups_a=1.0, groups_b=1.0))
+    assert v.word == DOES_NOT
+    assert v.reason == ("the Base gain (-6.359 nats/token) and the aligned gain (-4.999 nats/token) are not above "
+                        "0: a probe that loses to its baseline shows no planning (1 held-out prompt: a bootstrap "
+                        "over one prompt gives a point, not an interval over prompts)")
+    assert probe_ahead_verdict(_c(-0.1, 0.2, math.nan, math.nan)).word == DOES_NOT
 
 
 def test_plan_texts() -> None:
@@ -161,15 +203,63 @@ def test_cells_aligned_ahead_none() -> None:
 
 def test_claim_records() -> None:
     (rec,) = chapter.claim_records(_results(OWN, GOLD))
-    assert rec == {"claim_id": "probe-ahead", "holds": True, "pair": "mini-s-base / mini-s-dpo", "scale": "full",
-                   "detail": "",
-                   "measured": "own generations, layer 2: information gain over the token-only baseline, mean over "
-                               "k >= 2, aligned 0.350 vs Base 0.300 nats/token (difference +0.050, 95% interval "
-                               "+0.010 to +0.090)"}
+    assert rec == {
+        "claim_id": "probe-ahead", "verdict": REPRODUCES, "pair": "mini-s-base / mini-s-dpo", "scale": "full",
+        "reason": "the direction holds, and both gains are above 0 (Base +0.300, aligned +0.350 nats/token)",
+        "detail": "source: the paper's summary only (no figure or number of the paper to compare with, so no "
+                  "magnitude); the text probed is each model's own generations",
+        "measured": "own generations, layer 2: information gain over the token-only baseline, mean over "
+                    "k >= 2, aligned +0.350 vs Base +0.300 nats/token; difference +0.050 (95% interval "
+                    "+0.010 to +0.090, paired bootstrap over the 16 held-out prompts)"}
     (rec,) = chapter.claim_records(_results(GOLD, OWN, scale="smoke"))
-    assert rec["holds"] is False and rec["scale"] == "smoke"
-    (rec,) = chapter.claim_records(_results({"a": 0.4, "b": 0.2, "diff": -0.2, "lo": -0.3, "hi": -0.1}, GOLD))
-    assert rec["holds"] is False and "difference -0.200" in rec["measured"]
+    assert rec["verdict"] == DOES_NOT and rec["scale"] == "smoke" and "includes zero" in rec["reason"]
+    (rec,) = chapter.claim_records(_results(_c(0.4, 0.2, -0.3, -0.1), GOLD))
+    assert rec["verdict"] == DOES_NOT and "difference -0.200" in rec["measured"]
+    unpaired = _c(0.3, 0.35, 0.01, 0.09, paired=0.0, groups_b=15.0)
+    (rec,) = chapter.claim_records(_results(unpaired, GOLD))
+    assert "independent bootstraps over the held-out prompts (16 Base, 15 aligned)" in rec["measured"]
+
+
+def test_claim_records_are_valid_scoreboard_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from predact_utils.claims import record_all
+
+    monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
+    record_all(chapter.claim_records(_results(OWN, GOLD)))
+    assert [p.name for p in tmp_path.glob("*.json")] == ["probe-ahead.json"]
+
+
+def _scores(groups: list[int], n: list[float], nll: list[float], base_nll: list[float]) -> GroupScores:
+    col = [np.array(v, dtype=float)[:, None] for v in (n, n, nll, n, base_nll)]
+    return GroupScores(np.array(groups), col[0], 0 * col[1], col[2], 0 * col[3], col[4])
+
+
+def test_regroup_merges_generations_into_their_prompts() -> None:
+    # held-out generations 4, 5, 6, 9 answer prompts 2, 2, 3, 3 (prompt_of: generation -> prompt)
+    prompt_of = [0, 0, 1, 1, 2, 2, 3, 3, 3, 3]
+    s = regroup(_scores([4, 5, 6, 9], [10, 20, 5, 5], [1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 4.0, 4.0]), prompt_of)
+    assert s.groups.tolist() == [2, 3]
+    assert s.n[:, 0].tolist() == [30.0, 10.0] and s.nll[:, 0].tolist() == [3.0, 7.0]
+    assert s.base_nll[:, 0].tolist() == [4.0, 8.0]
+    same = regroup(s, list(range(4)))
+    assert same.groups.tolist() == [2, 3] and same.nll.tolist() == s.nll.tolist()
+
+
+def test_gain_difference_over_prompts_after_regrouping() -> None:
+    """Two generations of each of 2 held-out prompts: by generation 4 groups, by prompt 2, the point the same."""
+    prompt_of = [0, 0, 1, 1]
+
+    def run_(nll: list[float]) -> ProbeRun:
+        return ProbeRun(pd.DataFrame(), {0: _scores([0, 1, 2, 3], [1, 1, 1, 1], nll, [1.0, 1.0, 1.0, 1.0])},
+                        None, 0, 0, 4)
+
+    a, b = run_([0.9, 0.9, 0.9, 0.9]), run_([0.5, 0.7, 0.8, 0.6])
+    by_seq = gain_difference(a, b, 0, [1], [1], n_boot=200)
+    by_prompt = gain_difference(regrouped(a, prompt_of), regrouped(b, prompt_of), 0, [1], [1], n_boot=200)
+    assert (by_seq["groups_a"], by_prompt["groups_a"], by_prompt["groups_b"]) == (4.0, 2.0, 2.0)
+    assert by_prompt["paired"] == 1.0 and by_prompt["diff"] == pytest.approx(by_seq["diff"]) == pytest.approx(0.25)
+    # over a's gain of 0.1: prompt 0 adds 0.4 - 0.1 = 0.3, prompt 1 adds 0.3 - 0.1 = 0.2; resampling the two
+    # prompts stays within 0.2 to 0.3
+    assert 0.2 - 1e-9 <= by_prompt["lo"] <= by_prompt["hi"] <= 0.3 + 1e-9
 
 
 def test_tables() -> None:

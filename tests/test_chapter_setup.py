@@ -28,19 +28,23 @@ def test_setup_exponents_per_scale() -> None:
 def test_scoreboard_counts_verdicts_of_crafted_records(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
     claims.record_all([
-        {"claim_id": "fig2a-worse", "measured": "x", "holds": True, "pair": "p", "scale": "smoke"},
-        {"claim_id": "fig3-top1", "measured": "y", "holds": "partly", "pair": "p", "scale": "smoke"},
-        {"claim_id": "fig5-self", "measured": "z", "holds": False, "pair": "q", "scale": "smoke"},
+        {"claim_id": "fig2a-worse", "measured": "x", "verdict": "reproduces", "reason": "", "pair": "p",
+         "scale": "smoke"},
+        {"claim_id": "fig3-top1", "measured": "y", "verdict": "direction only", "reason": "", "pair": "p",
+         "scale": "smoke"},
+        {"claim_id": "fig5-self", "measured": "z", "verdict": "does not reproduce", "reason": "", "pair": "q",
+         "scale": "smoke"},
     ])
     res = scoreboard.run(scoreboard.Settings(), tmp_path)
     n = scoreboard.numbers(res)
     total_claims = len(claims.CLAIMS)
-    assert (n["sb_reproduces"], n["sb_partly"], n["sb_not"]) == ("1", "1", "1")
+    assert (n["sb_reproduces"], n["sb_direction"], n["sb_not"], n["sb_untestable"]) == ("1", "1", "1", "0")
     assert n["sb_notrun"] == str(total_claims - 3)
-    assert n["sb_total"] == str(total_claims)  # "see text" only for records without a direction
+    assert n["sb_total"] == str(total_claims)
     assert n["sb_dir"] == str(tmp_path)
     assert "p (smoke)" in n["sb_runs"] and "q (smoke)" in n["sb_runs"]
     assert "sb_table" in scoreboard.figures(res)
+    assert list(scoreboard.rules_table(res).columns) == ["figure", "claim", "source", "rule"]
 
 
 def test_scoreboard_of_an_empty_build(tmp_path: Path) -> None:

@@ -81,12 +81,29 @@ TABLE_B = pd.DataFrame([row("mini-m-rlhf", "c1", 0.3, 0.1, 0.5, 1.3), row("mini-
 
 def test_counts_and_verdicts() -> None:
     assert (n_worse(TABLE_A), n_significant(TABLE_A)) == (3, 2)
-    assert worse_verdict(TABLE_A) == "partly"
-    assert worse_verdict(TABLE_B) is True
-    none_sig = TABLE_B.assign(ci_low=[-0.1, 0.0])  # a lower bound of exactly 0 is not above zero
-    assert n_significant(none_sig) == 0 and worse_verdict(none_sig) is False
+    # 3 of 4 worse: sign test p = 5/16, no direction established
+    assert worse_verdict(TABLE_A).word == "does not reproduce"
+    # 2 of 2: p = 1/4, a family of two cannot establish a direction at 5%
+    assert worse_verdict(TABLE_B).word == "does not reproduce"
+    six = pd.DataFrame([row("p", f"c{i}", 0.3, 0.2, 0.4, 1.3) for i in range(6)])  # p = 1/64, all clear of 0
+    assert worse_verdict(six).word == "reproduces"
+    mixed = six.assign(delta_log_ppl=[0.3] * 4 + [0.05, 0.05], ci_low=[0.2] * 4 + [-0.1, -0.1],
+                       ci_high=[0.4] * 4 + [0.2, 0.2])  # all worse, two intervals include 0
+    v = worse_verdict(mixed)
+    assert v.word == "direction only" and "4 of 6 significant after Holm" in v.reason
     with pytest.raises(ValueError):
         worse_verdict(TABLE_B.iloc[:0])
+
+
+def test_the_verdict_of_an_rlhf_claim_uses_the_rlhf_pairs() -> None:
+    rlhf = [dict(row("m-rlhf", f"c{i}", 0.3, 0.2, 0.4, 1.3), method="rlhf") for i in range(6)]
+    sft = [dict(row("m-sft", f"c{i}", -0.2, -0.3, -0.1, 0.8), method="sft") for i in range(6)]
+    table = pd.DataFrame(rlhf + sft)
+    assert chapter.verdict_rows(table)[1] == "the RLHF pairs"
+    assert worse_verdict(table).word == "reproduces"
+    stages = chapter.by_stage(table)
+    assert stages.startswith("RLHF vs Base: 6 of 6 worse") and "SFT vs Base: 0 of 6 worse" in stages
+    assert worse_verdict(pd.DataFrame(sft)).word == "does not reproduce"
 
 
 def test_numbers() -> None:
@@ -117,19 +134,18 @@ def test_sample_description() -> None:
 
 def test_claim_records() -> None:
     records = chapter.claim_records(crafted(TABLE_A, TABLE_B, scale="smoke"))
-    assert records == [
-        {"claim_id": "fig2a-worse",
-         "measured": "aligned worse on 3 of 4 pair x corpus combinations (2 with the 95% interval above 0); "
-                     "mean perplexity ratio 1.175",
-         "holds": "partly", "pair": "mini-s-dpo, mini-m-rlhf", "scale": "smoke", "detail": ""},
-        {"claim_id": "fig2b-finetune",
-         "measured": "after fine-tuning, aligned worse on 2 of 2 (2 with the 95% interval above 0)",
-         "holds": True, "pair": "mini-m-rlhf", "scale": "smoke", "detail": ""},
-    ]
+    assert [r["claim_id"] for r in records] == ["fig2a-worse", "fig2b-finetune"]
+    a, b = records
+    assert a["measured"] == ("aligned worse on 3 of 4 pair x corpus combinations (2 with the 95% interval over "
+                             "documents above 0); mean perplexity ratio 1.175; verdict on every pair (the run "
+                             "has no RLHF pair)")
+    assert a["verdict"] == "does not reproduce" and "3 of 4 in the paper's direction" in a["reason"]
+    assert (a["pair"], a["scale"], b["pair"]) == ("mini-s-dpo, mini-m-rlhf", "smoke", "mini-m-rlhf")
+    assert set(a) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail"}
     worse_nowhere = TABLE_B.assign(delta_log_ppl=[-0.1, -0.2], ci_low=[-0.3, -0.4], ci_high=[0.1, 0.0])
     b = chapter.claim_records(crafted(TABLE_A, worse_nowhere))[1]
-    assert b["holds"] is False and b["measured"] == ("after fine-tuning, aligned worse on 0 of 2 "
-                                                     "(0 with the 95% interval above 0)")
+    assert b["verdict"] == "does not reproduce" and b["measured"].startswith(
+        "after fine-tuning, aligned worse on 0 of 2 pair x corpus combinations")
 
 
 def test_displayed_tables() -> None:

@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_record_and_scoreboard_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path / "claims"))
-    claims.record("fig3-top1", "top-1 mass 0.61 vs 0.42", True, pair="p", scale="smoke")
-    claims.record("fig5-self", "lower on 3 of 11", "partly", pair="p", scale="smoke")
+    claims.record("fig3-top1", "top-1 mass 0.61 vs 0.42", "reproduces", reason="r1", pair="p", scale="smoke")
+    claims.record("fig5-self", "lower on 3 of 11", "direction only", reason="r2", pair="p", scale="smoke")
     board = claims.scoreboard().set_index("claim")
     row = board.loc[next(c.claim for c in claims.CLAIMS if c.id == "fig3-top1")]
-    assert row["this build"] == "top-1 mass 0.61 vs 0.42" and row["verdict"] == "reproduces"
-    assert (board["verdict"] == "partly").sum() == 1
+    assert row["this build"] == "top-1 mass 0.61 vs 0.42" and row["verdict"] == "reproduces" and row["why"] == "r1"
+    assert (board["verdict"] == "direction only").sum() == 1
     assert (board["verdict"] == "not run").sum() == len(claims.CLAIMS) - 2
     assert not list((tmp_path / "claims").glob("*.tmp"))  # atomic writes leave no temporary files
 
@@ -28,17 +28,17 @@ def test_record_and_scoreboard_round_trip(tmp_path, monkeypatch):
 def test_bad_records_are_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="unknown claim"):
-        claims.record("fig9", "x", True, pair="p", scale="full")
-    with pytest.raises(ValueError, match="holds must be"):
-        claims.record("fig3-top1", "x", "yes", pair="p", scale="full")
+        claims.record("fig9", "x", "reproduces", reason="", pair="p", scale="full")
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        claims.record("fig3-top1", "x", "partly", reason="", pair="p", scale="full")
 
 
-def test_share_verdict():
-    assert claims.share_verdict(3, 3) is True
-    assert claims.share_verdict(1, 3) == "partly"
-    assert claims.share_verdict(0, 3) is False
-    with pytest.raises(ValueError):
-        claims.share_verdict(4, 3)
+def test_every_claim_states_its_rule_and_source():
+    for c in claims.CLAIMS:
+        assert len(c.rule) > 40, c.id
+        assert c.source in ("figure", "summary only"), c.id
+    summary_only = {c.id for c in claims.CLAIMS if c.source == "summary only"}
+    assert summary_only == {"probe-ahead"}
 
 
 def test_every_claim_is_tested_by_a_chapter_of_the_book():

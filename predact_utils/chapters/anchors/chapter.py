@@ -29,7 +29,8 @@ from predact_utils.chapters.anchors.plots import (
 )
 from predact_utils.chapters.anchors.verdicts import (
     Band,
-    holds,
+    fig1_verdict,
+    ngram_claim_verdict,
     ngram_difference,
     ngram_verdict,
     position_difference,
@@ -327,28 +328,46 @@ def figures(results: Results) -> dict[str, Any]:
     }
 
 
+def _interval(results: Results, lo: float, hi: float) -> tuple[float, float]:
+    """The interval over prompts, or none (NaN) when a single prompt was answered: one prompt resamples to
+    itself, and its "interval" is a point."""
+    return (lo, hi) if len(results.prompts) >= 2 else (float("nan"), float("nan"))
+
+
 def claim_records(results: Results) -> list[dict[str, Any]]:
-    """The scoreboard records of the chapter: Fig. 1 bottom and the 10- and 25-gram numbers."""
+    """The scoreboard records of the chapter: Fig. 1 bottom and the 10- and 25-gram numbers, each judged by
+    its claim's rule (:mod:`predact_utils.claims`); the intervals resample prompts."""
     r, s = results, results.settings
     base, aligned = r.pair_names
+    n_prompts = len(r.prompts)
     lo, hi = r.position_band
+    edge = r.edges.loc[aligned]
+    first, middle, last = (float(edge[k]) for k in tables.EDGE_PARTS)
+    v = fig1_verdict(*_interval(r, lo, hi), first, middle, last)
     records = [{
         "claim_id": "fig1-anchors",
         "measured": f"generations aligned with >= {s.min_others} others, mean over positions: aligned "
                     f"{r.edges.loc[aligned, 'mean over positions']:.1f} vs Base "
-                    f"{r.edges.loc[base, 'mean over positions']:.1f} of {s.samples_used} (difference "
-                    f"{r.position_diff.mean():.1f}, 95% interval {lo:.1f} to {hi:.1f})",
-        "holds": holds(lo), "pair": r.pair, "scale": s.scale, "detail": "",
+                    f"{r.edges.loc[base, 'mean over positions']:.1f} of {s.samples_used}; difference "
+                    f"{r.position_diff.mean():+.1f} generations (95% interval {lo:+.1f} to {hi:+.1f}, "
+                    f"resampling the {n_prompts} prompts); aligned curve {first:.1f} in the first tenth, "
+                    f"{middle:.1f} in the middle, {last:.1f} in the last tenth; the paper gives no number",
+        "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
+        "detail": "shape: the aligned curve's first and last tenth must both lie above its middle",
     }]
-    for n, claim_id in ((10, "ngram-10"), (25, "ngram-25")):
+    for (n, paper), claim_id in zip(PAPER_REPORTED, ("ngram-10", "ngram-25"), strict=True):
         if n <= s.max_n:
             d, d_lo, d_hi = r.ngram_bands[n]
+            share = float(r.ngram_mean.loc[aligned, n])
+            d_lo_v, d_hi_v = _interval(r, d_lo, d_hi)
+            v = ngram_claim_verdict((d, d_lo_v, d_hi_v), share, paper)
             records.append({
                 "claim_id": claim_id,
-                "measured": f"most common {n}-gram in {100 * r.ngram_mean.loc[aligned, n]:.0f}% of aligned and "
-                            f"{100 * r.ngram_mean.loc[base, n]:.0f}% of Base generations (difference "
-                            f"{100 * d:+.1f} points, 95% interval {100 * d_lo:+.1f} to {100 * d_hi:+.1f})",
-                "holds": holds(d_lo), "pair": r.pair, "scale": s.scale, "detail": "",
+                "measured": f"most common {n}-gram in {100 * share:.0f}% of aligned and "
+                            f"{100 * r.ngram_mean.loc[base, n]:.0f}% of Base generations; difference "
+                            f"{100 * d:+.1f} points (95% interval {100 * d_lo:+.1f} to {100 * d_hi:+.1f}, "
+                            f"resampling the {n_prompts} prompts); magnitude ratio {share / paper:.2f} "
+                            f"(aligned {100 * share:.0f}% / the paper's {100 * paper:.0f}%)",
+                "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale, "detail": "",
             })
     return records
-

@@ -1,8 +1,12 @@
 """Aligned-minus-Base differences of the anchor-span chapter and the rules that turn them into words.
 
 A difference is the mean over prompts of (aligned - Base), with a 95% percentile-bootstrap interval over
-prompts (:func:`predact_utils.bootstrap.mean_band`). The rules only read the interval: the aligned model
-shows *more* when the interval lies above zero, *less* when below, and no clear difference otherwise.
+prompts (:func:`predact_utils.bootstrap.mean_band`: the prompt is the independent unit, each of its
+generations answers it). The page's words only read the interval: the aligned model shows *more* when the
+interval lies above zero, *less* when below, and no clear difference otherwise. The scoreboard's verdicts
+(:func:`fig1_verdict`, :func:`ngram_claim_verdict`) apply the rules of the claims ``fig1-anchors``,
+``ngram-10`` and ``ngram-25`` (:data:`predact_utils.claims.CLAIMS`) through
+:func:`predact_utils.verdicts.decide`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import pandas as pd
 
 from predact_utils.bootstrap import mean_band
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED
+from predact_utils.verdicts import Verdict, decide
 
 #: (mean, low, high) of a difference over prompts.
 Band = tuple[float, float, float]
@@ -36,11 +41,6 @@ def position_difference(base: np.ndarray, aligned: np.ndarray, *, seed: int = 0)
     return diff, float(lo[0]), float(hi[0])
 
 
-def holds(lo: float) -> bool:
-    """A claim reproduces when the interval of (aligned - Base) lies above zero."""
-    return bool(lo > 0)
-
-
 def difference_verdict(lo: float, hi: float, more: str, less: str) -> str:
     """``more`` for an interval above zero, ``less`` below, else "no clear difference from"."""
     return more if lo > 0 else (less if hi < 0 else "no clear difference from")
@@ -52,11 +52,33 @@ def position_verdict(lo: float, hi: float) -> str:
     return "above" if lo > 0 else ("below" if hi < 0 else "not distinguishable from")
 
 
-def shape_verdict(first: float, middle: float, last: float) -> str:
+def higher_at_both_ends(first: float, middle: float, last: float) -> bool:
     """Whether a curve is higher in both its first and its last tenth than in the middle."""
-    if min(first, last) > middle:
+    return bool(min(first, last) > middle)
+
+
+def shape_verdict(first: float, middle: float, last: float) -> str:
+    """:func:`higher_at_both_ends`, in words."""
+    if higher_at_both_ends(first, middle, last):
         return "higher at both ends than in the middle"
     return "not higher at both ends than in the middle"
+
+
+def fig1_verdict(lo: float, hi: float, first: float, middle: float, last: float) -> Verdict:
+    """The rule of ``fig1-anchors``: the 95% interval over prompts of the mean over positions of (aligned -
+    Base) generations aligned with >= k others above 0; shape: the aligned curve's first and last tenth
+    (``first``, ``last``) both above its middle; no magnitude (the paper gives no number)."""
+    return decide(lo, hi, unit="prompt", shape=higher_at_both_ends(first, middle, last),
+                  shape_text=f"aligned curve {first:.1f} in the first tenth, {middle:.1f} in the middle, "
+                             f"{last:.1f} in the last tenth; both ends must lie above the middle")
+
+
+def ngram_claim_verdict(band: Band, aligned_share: float, paper_share: float) -> Verdict:
+    """The rule of ``ngram-10`` / ``ngram-25``: the 95% interval over prompts of the (aligned - Base) share of
+    generations holding the prompt's most common n-gram above 0; magnitude: the aligned share over the
+    paper's (``paper_share``: 0.60 at n = 10, 0.25 at n = 25) within 0.5 to 2."""
+    _, lo, hi = band
+    return decide(lo, hi, unit="prompt", ratio=aligned_share / paper_share)
 
 
 def ngram_sentence(n: int, band: Band, value: float, paper_value: float) -> str:

@@ -6,13 +6,16 @@ The notebook ``03_distribution_collapse`` is the story; this module is everythin
 * :func:`run`: each model's own answers and gold text scored with distribution statistics (Figs. 3, 4), then
   every model scoring every model's continuations of the prefix sets (Fig. 5, the cross-model matrix);
 * :func:`numbers`, :func:`figures`: the page's glued text and figures;
-* :func:`claim_records`: the scoreboard records ``fig3-top1``, ``fig4-own``, ``fig4-gold``, ``fig5-self``.
+* :func:`claim_records`: the scoreboard records ``fig3-top1``, ``fig4-own``, ``fig4-gold``, ``fig5-self``, each
+  decided by the rule its claim states in :mod:`predact_utils.claims` (paired bootstraps over prompts, documents
+  and prefixes, :mod:`predact_utils.verdicts`).
 
 The displayed tables and interactive charts are in :mod:`predact_utils.chapters.collapse.tables`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +38,9 @@ from predact_utils.chapters.collapse.analysis import (
     summarize,
     topk_curves,
 )
-from predact_utils.claims import Holds, share_verdict
 from predact_utils.data import prompts as prompt_data
 from predact_utils.lm.diststats import DistStatsConfig
-from predact_utils.lm.models import load_model
+from predact_utils.lm.models import check_same_tokenizer, load_model
 from predact_utils.lm.registry import PairSpec, available_pairs
 from predact_utils.lm.sampling import SamplingParams
 from predact_utils.plotting import set_style
@@ -46,6 +48,14 @@ from predact_utils.runs.artifacts import cached_token_logprobs
 from predact_utils.runs.generations import prefix_generations, prompt_generations, sampling_params
 from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+from predact_utils.verdicts import (
+    NOT_TESTABLE,
+    Verdict,
+    decide,
+    decide_family,
+    family,
+    paired_group_bootstrap,
+)
 
 ROLES = ("base", "aligned")
 TEXTS = ("own", "gold")
@@ -107,12 +117,15 @@ class Results:
     settings: Settings
     pairs: list[PairSpec]
     skipped: list[str]
-    summaries: dict[tuple[str, str, str], SequenceSummary]  # (pair, model, text) -> summary
+    # (pair, model, text) -> summary; groups: prompt ids (own answers), document ids "corpus:index" (gold text)
+    summaries: dict[tuple[str, str, str], SequenceSummary]
     eos_share: dict[tuple[str, str], float]  # (pair, model) -> share of answers ending with end-of-text
     curves: pd.DataFrame  # Fig. 3: topk_curves
     above: pd.DataFrame  # Fig. 4: above_table
     prefix_sets: list[str]
     cross: pd.DataFrame  # Fig. 5 and the cross-model matrix: perplexity_rows of every scorer x generator
+    # Fig. 5's verdict: (pair, model, dataset) -> the model scoring its own continuations, groups = prefix ids
+    self_scores: dict[tuple[str, str, str], SequenceSummary]
 
     @property
     def main(self) -> str:
@@ -120,11 +133,18 @@ class Results:
         return self.pairs[0].name
 
 
-def _model(models: dict[str, Any], ident: str, role: str) -> Any:
-    """Load each checkpoint once, shared by the pairs that use it."""
-    if ident not in models:
-        models[ident] = load_model(ident, role=role)
-    return models[ident]
+def pair_models(models: dict[str, Any], spec: PairSpec) -> dict[str, Any]:
+    """``{"base": ..., "aligned": ...}`` of a pair, loaded as :func:`predact_utils.lm.models.load_pair` loads
+    them (the registry's chat template on the aligned model, the two tokenizers checked to agree); a
+    checkpoint shared by two pairs is loaded once."""
+    out = {}
+    for role, ident in (("base", spec.base_location()), ("aligned", spec.aligned_location())):
+        if ident not in models:
+            models[ident] = load_model(ident, role=role,
+                                       chat_template=spec.template_text if role == "aligned" else None)
+        out[role] = models[ident]
+    check_same_tokenizer(out["base"].tokenizer, out["aligned"].tokenizer)
+    return out
 
 
 def own_and_gold(settings: Settings, pairs: Sequence[PairSpec], gold_rows: Sequence[tuple[str, str]],
@@ -139,37 +159,51 @@ def own_and_gold(settings: Settings, pairs: Sequence[PairSpec], gold_rows: Seque
     eos_share: dict[tuple[str, str], float] = {}
     for spec in pairs:
         n_run = s.n_samples if spec is pairs[0] else s.scored_samples
-        for role, ident in (("base", spec.base_location()), ("aligned", spec.aligned_location())):
-            lm = _model(models, ident, role)
+        for role, lm in pair_models(models, spec).items():
             answers = prompt_generations(lm, s.prompt_sampling(n_run), n_prompts=s.n_prompts or None)
             eos_share[(spec.name, role)] = answers.eos_share()
             own = generation_text_set(lm.tokenizer, answers, max_per_prompt=s.scored_samples)
-            gold = gold_text_set(lm.tokenizer, [t for _, t in gold_rows], [c for c, _ in gold_rows], s.gold_tokens)
+            gold = gold_text_set(lm.tokenizer, [t for _, t in gold_rows], document_ids(gold_rows), s.gold_tokens)
             for text, ts in (("own", own), ("gold", gold)):
                 sc = cached_token_logprobs(lm, ts.sequences, score_from=ts.score_from, stats=stats, progress=False)
                 summaries[(spec.name, role, text)] = summarize(sc, ts.groups)
     return summaries, eos_share
 
 
+def document_ids(gold_rows: Sequence[tuple[str, str]]) -> list[str]:
+    """One label per gold document, ``corpus:index`` (the unit Fig. 4's gold-text interval resamples)."""
+    return [f"{c}:{i}" for i, (c, _) in enumerate(gold_rows)]
+
+
+def prefix_ids(run: Any) -> list[str]:
+    """The prefix id of every continuation of a prefix run, in the order of :func:`generation_text_set`."""
+    return [str(row["id"]) for row, gens in zip(run.prompts, run.generations, strict=True) for _ in gens]
+
+
 def cross_rows(settings: Settings, pairs: Sequence[PairSpec], prefix_sets: Sequence[str],
-               models: dict[str, Any]) -> list[dict[str, object]]:
-    """Fig. 5: both models of each pair continue every prefix set; every model scores every continuation."""
+               models: dict[str, Any]) -> tuple[list[dict[str, object]], dict[tuple[str, str, str], SequenceSummary]]:
+    """Fig. 5: both models of each pair continue every prefix set; every model scores every continuation.
+
+    Returns the perplexity rows and, for each model scoring its own continuations, the per-sequence summary
+    grouped by prefix id (what Fig. 5's verdict resamples)."""
     params = settings.prefix_sampling()
     rows: list[dict[str, object]] = []
+    self_scores: dict[tuple[str, str, str], SequenceSummary] = {}
     for spec in pairs:
-        pair_models = {"base": _model(models, spec.base_location(), "base"),
-                       "aligned": _model(models, spec.aligned_location(), "aligned")}
+        loaded = pair_models(models, spec)
         for ds in prefix_sets:
-            sets = {g: generation_text_set(lm.tokenizer,
-                                           prefix_generations(lm, ds, params, n_prefixes=settings.n_prefixes))
-                    for g, lm in pair_models.items()}
+            runs = {g: prefix_generations(lm, ds, params, n_prefixes=settings.n_prefixes)
+                    for g, lm in loaded.items()}
+            sets = {g: generation_text_set(loaded[g].tokenizer, pr) for g, pr in runs.items()}
             for gen_role, ts in sets.items():
-                for scorer_role, scorer in pair_models.items():
+                for scorer_role, scorer in loaded.items():
                     sc = cached_token_logprobs(scorer, ts.sequences, score_from=ts.score_from, progress=False)
                     labels = {"pair": spec.name, "scorer": scorer_role, "generator": gen_role,
                               "category": corpora.category_of(ds)}
                     rows += perplexity_rows(summarize(sc, ts.groups), labels, seed=settings.seed)
-    return rows
+                    if scorer_role == gen_role:
+                        self_scores[(spec.name, gen_role, ds)] = summarize(sc, prefix_ids(runs[gen_role]))
+    return rows, self_scores
 
 
 def run(settings: Settings) -> Results:
@@ -187,9 +221,10 @@ def run(settings: Settings) -> Results:
     curves = topk_curves(summaries, seed=s.seed)
     above = above_table(summaries, seed=s.seed)
     prefix_sets = prompt_data.prefix_sets()
-    cross = pd.DataFrame(cross_rows(s, available, prefix_sets, models))
+    rows, self_scores = cross_rows(s, available, prefix_sets, models)
     return Results(settings=s, pairs=list(available), skipped=list(skipped), summaries=summaries,
-                   eos_share=eos_share, curves=curves, above=above, prefix_sets=list(prefix_sets), cross=cross)
+                   eos_share=eos_share, curves=curves, above=above, prefix_sets=list(prefix_sets),
+                   cross=pd.DataFrame(rows), self_scores=self_scores)
 
 
 # --- derived tables (pure) ---------------------------------------------------------------------------------
@@ -222,23 +257,119 @@ def _share(mask: pd.Series) -> str:
     return f"{int(mask.sum())} of {len(mask)}"
 
 
-# --- verdict rules -------------------------------------------------------------------------------------------
+# --- verdict rules (the ``rule`` of each claim in predact_utils.claims) ---------------------------------------
 
 
-def top1_verdict(own_top1: pd.DataFrame) -> Holds:
-    """Fig. 3: the aligned model puts more mass on its top token than Base on own answers, per pair."""
-    return share_verdict(int((own_top1["aligned"] > own_top1["base"]).sum()), len(own_top1))
+@dataclass(frozen=True)
+class Paired:
+    """A paired effect, oriented so that positive is the paper's direction: the mean over the shared units of
+    the within-unit difference, its 95% bootstrap interval, and how many units (prompts, documents, prefixes)."""
+
+    estimate: float
+    low: float
+    high: float
+    units: int
+
+    def interval(self, unit: str) -> str:
+        """``+0.123 (95% interval +0.100 to +0.150 over 20 prompts)``."""
+        return f"{self.estimate:+.3f} (95% interval {self.low:+.3f} to {self.high:+.3f} over {self.units} {unit}s)"
 
 
-def count_verdict(ratio: pd.Series, fewer: bool) -> Holds:
-    """Fig. 4: the aligned / Base count ratio is below 1 (``fewer``, own answers) or above 1 (gold), per pair."""
-    hits = ratio < 1 if fewer else ratio > 1
-    return share_verdict(int(hits.sum()), len(ratio))
+def paired(a: np.ndarray, a_groups: Sequence[str], b: np.ndarray, b_groups: Sequence[str], seed: int) -> Paired:
+    """:func:`predact_utils.verdicts.paired_group_bootstrap` of ``a - b`` over the groups both sides have
+    (NaN, with 0 units, when they share none: nothing to pair)."""
+    units = len(set(a_groups) & set(b_groups))
+    if not units:
+        return Paired(math.nan, math.nan, math.nan, 0)
+    with np.errstate(invalid="ignore"):
+        est, lo, hi = paired_group_bootstrap(a, a_groups, b, b_groups, seed=seed)
+    return Paired(est, lo, hi, units)
 
 
-def self_verdict(lower: pd.Series) -> Holds:
-    """Fig. 5: the aligned model's self-perplexity is the lower one, per pair x dataset."""
-    return share_verdict(int(lower.sum()), len(lower))
+def _log(x: np.ndarray) -> np.ndarray:
+    """Natural log; a count of 0 gives -inf, so the interval is not finite and the claim not testable."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(x, dtype=float))
+
+
+def _column(summary: SequenceSummary, threshold: float) -> int:
+    """The column of ``summary.n_above`` that counts tokens above ``threshold``."""
+    hits = [j for j, t in enumerate(summary.thresholds) if math.isclose(t, threshold, rel_tol=1e-6)]
+    if not hits:
+        raise ValueError(f"threshold {threshold:g} was not counted; counted: {summary.thresholds}")
+    return hits[0]
+
+
+def top1_effect(results: Results, pair: str) -> Paired:
+    """Fig. 3: (aligned - Base) mean top-1 mass on the models' own answers, paired by prompt."""
+    a, b = results.summaries[(pair, "aligned", "own")], results.summaries[(pair, "base", "own")]
+    return paired(a.topk_mass[:, 0], a.groups, b.topk_mass[:, 0], b.groups, results.settings.seed)
+
+
+def aligned_top1(results: Results, pair: str) -> float:
+    """The aligned model's mean top-1 mass on its own answers (the mean over sequences, as in Fig. 3)."""
+    return float(results.summaries[(pair, "aligned", "own")].topk_mass[:, 0].mean())
+
+
+def count_effect(results: Results, pair: str, text: str) -> Paired:
+    """Fig. 4: the log count ratio of tokens above ``settings.threshold``, oriented to the paper: on own answers
+    log(Base / aligned), paired by prompt; on gold text log(aligned / Base), paired by document."""
+    thr, s = results.settings.threshold, results.summaries
+    a, b = s[(pair, "aligned", text)], s[(pair, "base", text)]
+    la, lb = _log(a.n_above[:, _column(a, thr)]), _log(b.n_above[:, _column(b, thr)])
+    if text == "own":
+        return paired(lb, b.groups, la, a.groups, results.settings.seed)
+    return paired(la, a.groups, lb, b.groups, results.settings.seed)
+
+
+def count_ratio(effect: Paired, text: str) -> float:
+    """aligned / Base count from a :func:`count_effect` (the geometric mean ratio over the units)."""
+    return math.exp(-effect.estimate if text == "own" else effect.estimate)
+
+
+def top1_verdict(results: Results) -> Verdict:
+    """fig3-top1 on the run's first pair: the interval over prompts above 0; shape: aligned top-1 mass >= 0.9."""
+    e, m = top1_effect(results, results.main), aligned_top1(results, results.main)
+    ok = m >= 0.9
+    return decide(e.low, e.high, unit="prompt", shape=ok,
+                  shape_text=f"aligned mean top-1 mass {m:.3f} {'>=' if ok else '<'} 0.9")
+
+
+def count_verdict(results: Results, text: str) -> Verdict:
+    """fig4-own (``text="own"``: far fewer, aligned / Base <= 0.5) and fig4-gold (``"gold"``: slightly more,
+    aligned / Base <= 1.5) on the run's first pair: the interval over prompts / documents above 0, then the shape."""
+    e = count_effect(results, results.main, text)
+    limit, unit = (0.5, "prompt") if text == "own" else (1.5, "document")
+    if not (math.isfinite(e.low) and math.isfinite(e.high)):
+        return decide(e.low, e.high, unit=unit)
+    ratio = count_ratio(e, text)
+    ok = ratio <= limit
+    return decide(e.low, e.high, unit=unit, shape=ok,
+                  shape_text=f"aligned / Base {ratio:.3f} {'<=' if ok else '>'} {limit:g}")
+
+
+def self_effects(results: Results) -> pd.DataFrame:
+    """Fig. 5: per pair x dataset, log self-perplexity (mean over a prefix's continuations of NLL / tokens) of
+    Base on its own continuations minus the aligned model on its own, paired by prefix (positive: aligned lower)."""
+    rows = []
+    for p in results.pairs:
+        for ds in results.prefix_sets:
+            base, al = results.self_scores.get((p.name, "base", ds)), results.self_scores.get((p.name, "aligned", ds))
+            if base is None or al is None:
+                continue
+            e = paired(base.nll / base.tokens, base.groups, al.nll / al.tokens, al.groups, results.settings.seed)
+            rows.append({"pair": p.name, "dataset": ds, "estimate": e.estimate, "ci_low": e.low, "ci_high": e.high,
+                         "prefixes": e.units})
+    return pd.DataFrame(rows, columns=["pair", "dataset", "estimate", "ci_low", "ci_high", "prefixes"])
+
+
+def self_verdict(effects: pd.DataFrame) -> Verdict:
+    """fig5-self: the family rule (sign test, every comparison significant after Holm) over the comparisons that
+    have prefixes to pair."""
+    rows = effects[effects["prefixes"] > 0]
+    if rows.empty:
+        return Verdict(NOT_TESTABLE, "no pair x dataset comparison has prefixes both models continued")
+    return decide_family(family(rows["estimate"], rows["ci_low"], rows["ci_high"]), every=True)
 
 
 # --- the page ------------------------------------------------------------------------------------------------
@@ -297,32 +428,56 @@ def figures(results: Results) -> dict[str, Any]:
     }
 
 
+def _with_others(results: Results, describe: Any) -> str:
+    """``describe(pair)`` for the run's first pair, the one the verdict is on, then for the other pairs."""
+    text = f"{results.main} (the verdict's pair): {describe(results.main)}"
+    others = [f"{p.name}: {describe(p.name)}" for p in results.pairs[1:]]
+    return text + (f"; other pairs: {'; '.join(others)}" if others else "")
+
+
 def claim_records(results: Results) -> list[dict[str, Any]]:
-    """The scoreboard records of Figs. 3, 4 and 5 (keyword arguments of :func:`predact_utils.claims.record`)."""
-    r, thr, main = results, results.settings.threshold, results.main
-    common = {"pair": ", ".join(p.name for p in r.pairs), "scale": r.settings.scale, "detail": ""}
-    t1 = top1(r.curves)
-    own_top1 = t1.unstack("model").xs("own", level="text")
-    k_top1 = int((own_top1["aligned"] > own_top1["base"]).sum())
-    ratios = ratio_by_threshold(r.above)
-    r_own, r_gold = ratios.xs("own", level="text")[thr], ratios.xs("gold", level="text")[thr]
-    lower = self_lower(r.cross)
-    return [
-        {"claim_id": "fig3-top1",
-         "measured": f"own answers: mean top-1 mass aligned {t1[(main, 'aligned', 'own')]:.3f} vs Base "
-                     f"{t1[(main, 'base', 'own')]:.3f} ({main}); aligned higher for {k_top1} of {len(own_top1)} "
-                     "pairs",
-         "holds": top1_verdict(own_top1), **common},
-        {"claim_id": "fig4-own",
-         "measured": f"own answers, p > {thr:g}: aligned / Base count {r_own[main]:.3f} ({main}); "
-                     f"below 1 for {int((r_own < 1).sum())} of {len(r_own)} pairs",
-         "holds": count_verdict(r_own, fewer=True), **common},
-        {"claim_id": "fig4-gold",
-         "measured": f"gold text, p > {thr:g}: aligned / Base count {r_gold[main]:.3f} ({main}); "
-                     f"above 1 for {int((r_gold > 1).sum())} of {len(r_gold)} pairs",
-         "holds": count_verdict(r_gold, fewer=False), **common},
-        {"claim_id": "fig5-self",
-         "measured": f"aligned self-perplexity lower on {int(lower.sum())} of {len(lower)} pair x dataset "
-                     "combinations",
-         "holds": self_verdict(lower), **common},
+    """The scoreboard records of Figs. 3, 4 and 5 (keyword arguments of :func:`predact_utils.claims.record`).
+
+    Figs. 3 and 4 are decided on the run's first pair (the one the prose quotes) and report the other pairs'
+    estimates; Fig. 5 is decided on the family of every pair x dataset of the run."""
+    r, thr = results, results.settings.threshold
+    common = {"pair": ", ".join(p.name for p in r.pairs), "scale": r.settings.scale}
+
+    def top1_text(pair: str) -> str:
+        base = float(r.summaries[(pair, "base", "own")].topk_mass[:, 0].mean())
+        return f"{top1_effect(r, pair).interval('prompt')}; aligned {aligned_top1(r, pair):.3f} vs Base {base:.3f}"
+
+    def count_text(text: str) -> Any:
+        unit = "prompt" if text == "own" else "document"
+
+        def describe(pair: str) -> str:
+            e = count_effect(r, pair, text)
+            ratio = count_ratio(e, text) if math.isfinite(e.estimate) else math.nan
+            return f"{e.interval(unit)}; aligned / Base {ratio:.3f}"
+        return describe
+
+    effects = self_effects(r)
+    if len(effects):
+        fig5 = (f"log self-perplexity (mean NLL per token), Base on its own continuations - aligned on its own, "
+                f"paired by prefix: aligned lower on {int((effects['estimate'] > 0).sum())} of {len(effects)} pair "
+                f"x dataset comparisons, {int((effects['ci_low'] > 0).sum())} with the 95% interval over prefixes "
+                f"above 0; estimates {effects['estimate'].min():+.3f} to {effects['estimate'].max():+.3f}, mean "
+                f"{effects['estimate'].mean():+.3f}")
+        unpaired = int((effects["prefixes"] == 0).sum())
+        if unpaired:
+            fig5 += f"; {unpaired} comparison(s) had no prefix both models continued and are left out"
+    else:
+        fig5 = "no pair x dataset comparison was scored"
+    detail5 = "; ".join(f"{e.pair} / {e.dataset}: {e.estimate:+.3f} ({e.ci_low:+.3f} to {e.ci_high:+.3f}, "
+                        f"{e.prefixes} prefixes)" for e in effects.itertuples())
+    records = [
+        ("fig3-top1", "own answers, (aligned - Base) mean top-1 mass, " + _with_others(r, top1_text),
+         top1_verdict(r), ""),
+        ("fig4-own", f"own answers, p > {thr:g}: log(Base / aligned) count, " + _with_others(r, count_text("own")),
+         count_verdict(r, "own"), ""),
+        ("fig4-gold", f"gold text, p > {thr:g}: log(aligned / Base) count, " + _with_others(r, count_text("gold")),
+         count_verdict(r, "gold"), ""),
+        ("fig5-self", fig5, self_verdict(effects), detail5),
     ]
+    return [{"claim_id": cid, "measured": measured, "verdict": v.word, "reason": v.reason, **common,
+             "detail": detail} for cid, measured, v, detail in records]

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from predact_utils.chapters.collapse import plots
 from predact_utils.chapters.collapse.analysis import ratio_by_threshold
-from predact_utils.chapters.collapse.chapter import Results, self_lower, top1
+from predact_utils.chapters.collapse.chapter import Results, claim_records, self_lower, top1
 
 
 def scored_table(results: Results) -> pd.DataFrame:
@@ -32,11 +32,13 @@ def cross_table(results: Results) -> pd.DataFrame:
 
 
 def verdicts_table(results: Results) -> pd.DataFrame:
-    """The paper's claims of this chapter against this run, in counts."""
+    """The paper's claims of this chapter against this run: the counts, and the verdict of each claim's rule
+    (:func:`predact_utils.chapters.collapse.chapter.claim_records`)."""
     thr, n = results.settings.threshold, len(results.pairs)
     own_top1 = top1(results.curves).unstack("model").xs("own", level="text")
     ratios = ratio_by_threshold(results.above)
     lower = self_lower(results.cross)
+    verdicts = [r["verdict"] for r in claim_records(results)]
     return pd.DataFrame([
         {"paper's claim": "aligned puts more mass on its top token than Base (own generations)",
          "this run": f"{int((own_top1['aligned'] > own_top1['base']).sum())} of {n} pairs"},
@@ -46,7 +48,7 @@ def verdicts_table(results: Results) -> pd.DataFrame:
          "this run": f"{int((ratios.xs('gold', level='text')[thr] > 1).sum())} of {n} pairs"},
         {"paper's claim": "aligned has lower self-perplexity than Base",
          "this run": f"{int(lower.sum())} of {len(lower)} pair x dataset combinations"},
-    ])
+    ]).assign(verdict=verdicts)
 
 
 def topk_plotly(results: Results) -> go.Figure:

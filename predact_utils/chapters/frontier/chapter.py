@@ -32,6 +32,7 @@ from predact_utils.plotting import set_style
 from predact_utils.runs.generations import sampling_params, select_prompts
 from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+from predact_utils.verdicts import NOT_TESTABLE, Verdict
 
 #: The two paths from Base to aligned and how to build a point of each.
 PATHS = (("interp", interpolated_model), ("mix", mixture_model))
@@ -206,20 +207,33 @@ def points_table(results: Results) -> pd.DataFrame:
     return results.table[cols].round(4)
 
 
+#: Why the frontier has no verdict: the words of the claim's rule (:data:`predact_utils.claims.CLAIMS`).
+FRONTIER_REASON = "the paper states no result to reproduce; the chapter reports the frontier"
+
+
 def frontier_measured(main: str, half_a: float, got: float, paid: float) -> str:
     """The scoreboard's text: what weight interpolation keeps at the midpoint, and what it pays."""
     return (f"{main}, weight interpolation at a = {half_a:g}: {got:.0%} of the top-1 mass change "
             f"for {paid:.0%} of the world-modeling cost")
 
 
-def frontier_verdict(got: float, paid: float) -> None:
-    """The paper leaves the frontier open (no direction to check): the record's verdict is always ``None``."""
-    return None
+def frontier_verdict(got: float, paid: float) -> Verdict:
+    """The rule of ``frontier``: the paper leaves the frontier open, so whatever was measured the verdict is
+    "not testable here"."""
+    return Verdict(NOT_TESTABLE, FRONTIER_REASON)
 
 
 def claim_records(results: Results) -> list[dict[str, Any]]:
-    """The scoreboard record of the frontier (an open question, so no verdict)."""
+    """The scoreboard record of the frontier (an open question: "not testable here", with the rule's reason)."""
     got, paid = path_share(results, "interp")
+    v = frontier_verdict(got, paid)
     return [{"claim_id": "frontier", "measured": frontier_measured(results.main, results.half_a, got, paid),
-             "holds": frontier_verdict(got, paid), "pair": results.main, "scale": results.settings.scale,
-             "detail": ""}]
+             "verdict": v.word, "reason": v.reason, "pair": results.main, "scale": results.settings.scale,
+             "detail": f"a description, not a test: point values on {_count(results.n_prompt_rows, 'prompt')} "
+                       f"and {_count(results.settings.gold_docs, 'gold document')} per corpus, no interval and "
+                       "nothing compared with the paper"}]
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 prompt"``, ``"2 prompts"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -22,6 +22,8 @@ from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
 
 from .probing import parse_ints
 
+#: The two models of the pair.
+ROLES: tuple[str, ...] = ("base", "aligned")
 #: The two text sources every probe is run on, in the page's order, with their glue tags.
 SOURCES: tuple[tuple[str, str], ...] = (("own generations", "own"), ("gold text", "gold"))
 
@@ -115,7 +117,8 @@ class Results:
     curve: int  # the layer of the curves and of the plan probe
     table: pd.DataFrame  # one row per role, source, layer and offset
     sizes: pd.DataFrame  # train/test sizes of each probe run
-    comparisons: dict[str, dict[str, float]]  # by source: gain_difference at the curve layer
+    comparisons: dict[str, dict[str, float]]  # by source: gain_difference at the curve layer (own generations:
+    # over held-out prompts; gold text: over held-out documents)
     plan_rows: list[dict[str, Any]]  # one per role: the plan probe's summary
 
 
@@ -172,7 +175,7 @@ def run(settings: Settings) -> Results:
     from predact_utils.runs.generations import prompt_generations, sampling_params
 
     from .plan_probe import plan_probe
-    from .probing import gain_difference, generation_sequences, run_probes
+    from .probing import gain_difference, generation_sequences, regrouped, run_probes
 
     s = settings
     seed_everything(s.seed)
@@ -190,13 +193,14 @@ def run(settings: Settings) -> Results:
 
     # probe data: own generations and gold text
     gold_seqs = gold_sequences(models.base.tokenizer, s)
-    runs, prompt_runs, prompt_ids = {}, {}, {}
+    runs, prompt_runs, prompt_ids, prompt_of = {}, {}, {}, {}
     for lm in models:
         gen = prompt_generations(lm, params, n_prompts=s.n_prompts, progress=False)
         prompt_runs[lm.role] = gen
         prompt_ids[lm.role] = encode_prompts(lm.tokenizer, [r["prompt"] for r in gen.prompts], lm.role)
         seqs, starts, groups = generation_sequences(
             prompt_ids[lm.role], [gen.token_ids(i) for i in range(len(gen.prompts))], s.n_probe_samples)
+        prompt_of[lm.role] = groups  # the prompt each probed generation answers
         if s.split_by == "sequence":
             groups = None
         hidden = cached_hidden_states(lm, seqs, layers, progress=False)
@@ -211,9 +215,15 @@ def run(settings: Settings) -> Results:
                            "test positions (k=1)": int(r.table[r.table["k"] == offsets[0]]["n_positions"].iloc[0])}
                           for (role, src), r in runs.items()])
 
-    # accuracy and information gain against the offset: the two models compared
-    comparisons = {src: gain_difference(runs[("base", src)], runs[("aligned", src)], curve, offsets, s.ks_ahead,
-                                        n_boot=s.n_boot, seed=s.seed)
+    # accuracy and information gain against the offset: the two models compared, resampling the independent
+    # unit: the prompt for own generations (split by sequence, the held-out generations are merged by
+    # prompt first), the document for gold text (one sequence each)
+    compared = dict(runs)
+    if s.split_by == "sequence":
+        for role in ROLES:
+            compared[(role, "own generations")] = regrouped(runs[(role, "own generations")], prompt_of[role])
+    comparisons = {src: gain_difference(compared[("base", src)], compared[("aligned", src)], curve, offsets,
+                                        s.ks_ahead, n_boot=s.n_boot, seed=s.seed)
                    for src, _ in SOURCES}
 
     # a sequence-level plan: the state after the prompt against the prompt's spans

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from predact_utils.verdicts import DOES_NOT, NOT_TESTABLE, Verdict, decide
+
 from .chapter import SOURCES, Results, Settings
 
 #: Columns of the page's full table of scores.
@@ -28,9 +30,36 @@ def difference_verdict(c: dict[str, float]) -> str:
     return "not clearly different between the two models (the interval of the difference includes zero)"
 
 
-def probe_ahead_holds(c: dict[str, float]) -> bool:
-    """The paper's direction: the aligned model's gain is the larger, the whole interval above zero."""
-    return bool(c["lo"] > 0)
+def held_out_groups(c: dict[str, float]) -> int:
+    """How many held-out groups (prompts, documents) the comparison's bootstraps resample (the fewer side)."""
+    return int(min(c["groups_a"], c["groups_b"]))
+
+
+def probe_ahead_verdict(c: dict[str, float]) -> Verdict:
+    """The rule of ``probe-ahead`` (:data:`predact_utils.claims.CLAIMS`): the 95% interval over held-out
+    prompts of the (aligned - Base) probe gain over the no-state baseline above 0, *and* both gains (``a``:
+    Base, ``b``: aligned) above 0, for a probe that loses to its baseline shows no planning. The paper gives
+    no number and no shape. A gain at or below 0 fails the claim whatever the interval; otherwise a single
+    held-out prompt (which resamples to itself: its "interval" is a point) leaves it not testable."""
+    n = held_out_groups(c)
+    losing = [f"the {name} gain ({g:+.3f} nats/token)" for name, g in (("Base", c["a"]), ("aligned", c["b"]))
+              if not g > 0]
+    why = (f"{' and '.join(losing)} {'is' if len(losing) == 1 else 'are'} not above 0: a probe that loses to its "
+           "baseline shows no planning") if losing else ""
+    if n < 2:
+        point = f"{n} held-out prompt: a bootstrap over one prompt gives a point, not an interval over prompts"
+        return Verdict(DOES_NOT, f"{why} ({point})") if losing else Verdict(NOT_TESTABLE, point)
+    v = decide(c["lo"], c["hi"], unit="held-out prompt")
+    if v.word == NOT_TESTABLE:
+        return Verdict(DOES_NOT, f"{why} ({v.reason})") if losing else v
+    if losing:
+        if v.word == DOES_NOT:
+            return Verdict(DOES_NOT, f"{v.reason}, and {why}")
+        return Verdict(DOES_NOT, f"the 95% interval of the difference lies above 0, but {why}")
+    if v.word == DOES_NOT:
+        return v
+    return Verdict(v.word, f"{v.reason}, and both gains are above 0 (Base {c['a']:+.3f}, aligned "
+                           f"{c['b']:+.3f} nats/token)")
 
 
 def plan_result_text(r: dict[str, Any]) -> str:
@@ -124,13 +153,21 @@ def figures(results: Results) -> dict[str, Any]:
 
 
 def claim_records(results: Results) -> list[dict[str, Any]]:
-    """The scoreboard's record of this chapter (``probe-ahead``: own generations, mean over k >= 2)."""
+    """The scoreboard's record of this chapter (``probe-ahead``: own generations, mean over k >= 2), judged by
+    :func:`probe_ahead_verdict`."""
     c = results.comparisons["own generations"]
+    v = probe_ahead_verdict(c)
+    n = held_out_groups(c)
+    how = (f"paired bootstrap over the {n} held-out prompt{'' if n == 1 else 's'}" if c.get("paired", 0.0) else
+           f"independent bootstraps over the held-out prompts ({int(c['groups_a'])} Base, {int(c['groups_b'])} "
+           "aligned)")
     measured = (f"own generations, layer {results.curve}: information gain over the token-only baseline, mean "
-                f"over k >= 2, aligned {c['b']:.3f} vs Base {c['a']:.3f} nats/token (difference {c['diff']:+.3f}, "
-                f"95% interval {c['lo']:+.3f} to {c['hi']:+.3f})")
-    return [{"claim_id": "probe-ahead", "measured": measured, "holds": probe_ahead_holds(c),
-             "pair": pair_label(results), "scale": results.settings.scale, "detail": ""}]
+                f"over k >= 2, aligned {c['b']:+.3f} vs Base {c['a']:+.3f} nats/token; difference {c['diff']:+.3f} "
+                f"(95% interval {c['lo']:+.3f} to {c['hi']:+.3f}, {how})")
+    detail = ("source: the paper's summary only (no figure or number of the paper to compare with, so no "
+              "magnitude); the text probed is each model's own generations")
+    return [{"claim_id": "probe-ahead", "measured": measured, "verdict": v.word, "reason": v.reason,
+             "pair": pair_label(results), "scale": results.settings.scale, "detail": detail}]
 
 
 def sizes_table(results: Results) -> pd.DataFrame:

@@ -292,6 +292,19 @@ def mean_gain_draws(scores: GroupScores, offsets: Sequence[int], ks: Sequence[in
     return point, draws
 
 
+def regroup(scores: GroupScores, group_of: Sequence[int]) -> GroupScores:
+    """The same sums with the held-out groups merged into coarser ones: group ``g`` becomes ``group_of[g]``
+    (e.g. each held-out generation its prompt, so that a bootstrap resamples prompts)."""
+    coarse = np.asarray(group_of)[np.asarray(scores.groups)]
+    uniq, inverse = np.unique(coarse, return_inverse=True)
+    out = []
+    for arr in (scores.n, scores.correct, scores.nll, scores.base_correct, scores.base_nll):
+        summed = np.zeros((len(uniq), arr.shape[1]))
+        np.add.at(summed, inverse, arr)
+        out.append(summed)
+    return GroupScores(uniq, *out)
+
+
 @dataclass
 class ProbeRun:
     """Results of the probes of one model on one text source: a table and the per-group scores."""
@@ -339,12 +352,19 @@ def run_probes(hidden: Sequence[np.ndarray], token_seqs: Sequence[Sequence[int]]
                     len(np.unique(train.seq)), len(np.unique(test.seq)))
 
 
+def regrouped(run: ProbeRun, group_of: Sequence[int]) -> ProbeRun:
+    """``run`` with every layer's held-out scores merged by :func:`regroup` (the table is left as it is)."""
+    return ProbeRun(run.table, {layer: regroup(s, group_of) for layer, s in run.scores.items()}, run.labels,
+                    run.n_train_positions, run.n_train_sequences, run.n_test_sequences)
+
+
 def gain_difference(a: ProbeRun, b: ProbeRun, layer: int, offsets: Sequence[int], ks: Sequence[int], *,
                     n_boot: int = 1000, seed: int = 0) -> dict[str, float]:
     """Mean information gain over offsets ``ks`` of run ``b`` minus run ``a`` at ``layer``, with a 95% CI.
 
     When both runs held out the same groups (same split of the same prompts or documents) the
-    bootstrap is paired over those groups; otherwise the two bootstraps are independent.
+    bootstrap is paired over those groups; otherwise the two bootstraps are independent. ``groups_a`` and
+    ``groups_b``: how many held-out groups each bootstrap resamples.
     """
     sa, sb = a.scores[layer], b.scores[layer]
     paired = np.array_equal(sa.groups, sb.groups)
@@ -352,7 +372,8 @@ def gain_difference(a: ProbeRun, b: ProbeRun, layer: int, offsets: Sequence[int]
     gb, db = mean_gain_draws(sb, offsets, ks, n_boot=n_boot, seed=seed if paired else seed + 1)
     d = db - da
     return {"a": ga, "b": gb, "diff": gb - ga, "lo": float(np.quantile(d, 0.025)),
-            "hi": float(np.quantile(d, 0.975)), "paired": float(paired)}
+            "hi": float(np.quantile(d, 0.975)), "paired": float(paired), "groups_a": float(len(sa.groups)),
+            "groups_b": float(len(sb.groups))}
 
 
 def parse_ints(spec: str, name: str) -> list[int]:

@@ -6,9 +6,10 @@ from predact_utils.chapters.scoreboard.chapter import (
     claim_records,
     figures,
     numbers,
+    rules_table,
     run,
     runs_text,
     styled_board,
 )
 
-__all__ = ["Results", "Settings", "claim_records", "figures", "numbers", "run", "runs_text", "styled_board"]
+__all__ = ["Results", "Settings", "claim_records", "figures", "numbers", "rules_table", "run", "runs_text", "styled_board"]

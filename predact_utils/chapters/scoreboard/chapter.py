@@ -17,7 +17,8 @@ from predact_utils.claims import claims_dir, scoreboard
 from predact_utils.settings import ChapterSettings
 
 #: Background colour of each verdict on the page.
-VERDICT_COLORS: dict[str, str] = {"reproduces": "#d9f2d9", "partly": "#fff2cc", "does not reproduce": "#f8d7da",
+VERDICT_COLORS: dict[str, str] = {"reproduces": "#d9f2d9", "direction only": "#fff2cc",
+                                  "does not reproduce": "#f8d7da", "not testable here": "#e8e8f4",
                                   "not run": "#eeeeee"}
 
 
@@ -52,18 +53,25 @@ def numbers(results: Results) -> dict[str, str]:
     """Counts of each verdict, the records' folder and the pairs per chapter."""
     board = results.board
     counts = board["verdict"].value_counts()
-    return {"sb_reproduces": f"{int(counts.get('reproduces', 0))}", "sb_partly": f"{int(counts.get('partly', 0))}",
+    return {"sb_reproduces": f"{int(counts.get('reproduces', 0))}",
+            "sb_direction": f"{int(counts.get('direction only', 0))}",
             "sb_not": f"{int(counts.get('does not reproduce', 0))}",
-            "sb_total": f"{int((board['verdict'] != 'see text').sum())}",
+            "sb_untestable": f"{int(counts.get('not testable here', 0))}",
+            "sb_total": f"{len(board)}",
             "sb_notrun": f"{int(counts.get('not run', 0))}", "sb_dir": str(results.folder),
             "sb_runs": runs_text(board)}
 
 
 def styled_board(results: Results) -> Styler:
     """The table with its verdict column coloured."""
-    return (results.board.drop(columns=["pair", "scale"]).style.set_uuid("scoreboard").hide(axis="index")
+    return (results.board.drop(columns=["pair", "scale", "rule"]).style.set_uuid("scoreboard").hide(axis="index")
             .map(lambda v: f"background-color: {VERDICT_COLORS.get(v, 'white')}", subset=["verdict"])
             .set_properties(**{"text-align": "left", "white-space": "normal"}))
+
+
+def rules_table(results: Results) -> pd.DataFrame:
+    """The rule that decides each claim's verdict, and where in the paper the claim comes from."""
+    return results.board[["figure", "claim", "source", "rule"]]
 
 
 def figures(results: Results) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from predact_utils.chapters.worldmodel.chapter import (
     Results,
     Settings,
     before_after_tables,
+    by_stage,
     claim_records,
     delta_plotly,
     figures,
@@ -13,7 +14,8 @@ from predact_utils.chapters.worldmodel.chapter import (
     summary_a,
     table_a,
     table_b,
+    verdict_rows,
 )
 
-__all__ = ["Results", "Settings", "before_after_tables", "claim_records", "delta_plotly", "figures", "first_documents", "numbers", "run", "summary_a",
-           "table_a", "table_b"]
+__all__ = ["Results", "Settings", "before_after_tables", "by_stage", "claim_records", "delta_plotly", "figures", "first_documents", "numbers", "run", "summary_a",
+           "table_a", "table_b", "verdict_rows"]

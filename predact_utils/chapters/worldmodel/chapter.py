@@ -26,12 +26,12 @@ from predact_utils.chapters.worldmodel.analysis import (
     summary_by_category,
 )
 from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
-from predact_utils.claims import Holds, share_verdict
 from predact_utils.lm.models import load_model
 from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries
 from predact_utils.plotting import set_style
 from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+from predact_utils.verdicts import Verdict, decide_family, family
 
 #: Columns of the displayed Fig. 2A and Fig. 2B tables.
 TABLE_A_COLUMNS = ["pair", "category", "corpus", "documents", "tokens", "base_ppl", "aligned_ppl",
@@ -167,10 +167,30 @@ def mean_ratio(table: pd.DataFrame) -> float:
     return float(table["ppl_ratio"].mean())
 
 
-def worse_verdict(table: pd.DataFrame) -> Holds:
-    """The paper's direction holds in every row (True), some rows ("partly") or none (False): aligned is
-    significantly worse (95% interval above zero)."""
-    return share_verdict(n_significant(table), len(table))
+def verdict_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows a verdict about RLHF rests on: the RLHF pairs' when the run has any, else every row; and
+    which those are, in words."""
+    if "method" in table and (table["method"] == "rlhf").any():
+        return table[table["method"] == "rlhf"], "the RLHF pairs"
+    return table, "every pair (the run has no RLHF pair)"
+
+
+def worse_verdict(table: pd.DataFrame) -> Verdict:
+    """Fig. 2: the family rule of the claim (claims.py), on :func:`verdict_rows`."""
+    rows, _ = verdict_rows(table)
+    return decide_family(family(rows["delta_log_ppl"], rows["ci_low"], rows["ci_high"]), every=True)
+
+
+def by_stage(table: pd.DataFrame) -> str:
+    """Which alignment stage carries the effect: the family test per training method of the pairs."""
+    if "method" not in table:
+        return ""
+    parts = []
+    for method, rows in table.groupby("method", sort=False):
+        f = family(rows["delta_log_ppl"], rows["ci_low"], rows["ci_high"])
+        parts.append(f"{method.upper()} vs Base: {f.in_direction} of {f.n} worse (sign test p = {f.sign_p:.2g}), "
+                     f"{f.holm_significant} significant after Holm")
+    return "; ".join(parts)
 
 
 def sample_description(settings: Settings) -> str:
@@ -227,18 +247,18 @@ def before_after_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def claim_records(results: Results) -> list[dict[str, Any]]:
     """The scoreboard records of Fig. 2A and Fig. 2B (keyword arguments of :func:`predact_utils.claims.record`)."""
-    r, a, b = results, results.table_a, results.table_b
-    return [
-        {"claim_id": "fig2a-worse",
-         "measured": f"aligned worse on {n_worse(a)} of {len(a)} pair x corpus combinations "
-                     f"({n_significant(a)} with the 95% interval above 0); mean perplexity ratio "
-                     f"{mean_ratio(a):.3f}",
-         "holds": worse_verdict(a), "pair": _names(r.pairs), "scale": r.settings.scale, "detail": ""},
-        {"claim_id": "fig2b-finetune",
-         "measured": f"after fine-tuning, aligned worse on {n_worse(b)} of {len(b)} "
-                     f"({n_significant(b)} with the 95% interval above 0)",
-         "holds": worse_verdict(b), "pair": _names(r.ft_pairs), "scale": r.settings.scale, "detail": ""},
-    ]
+    r, out = results, []
+    for claim_id, table, pairs, what in (("fig2a-worse", r.table_a, r.pairs, "aligned worse"),
+                                         ("fig2b-finetune", r.table_b, r.ft_pairs, "after fine-tuning, aligned worse")):
+        v = worse_verdict(table)
+        _, on = verdict_rows(table)
+        out.append({"claim_id": claim_id,
+                    "measured": f"{what} on {n_worse(table)} of {len(table)} pair x corpus combinations "
+                                f"({n_significant(table)} with the 95% interval over documents above 0); mean "
+                                f"perplexity ratio {mean_ratio(table):.3f}; verdict on {on}",
+                    "verdict": v.word, "reason": v.reason, "pair": _names(pairs), "scale": r.settings.scale,
+                    "detail": by_stage(table)})
+    return out
 
 
 def table_a(results: Results) -> pd.DataFrame:
