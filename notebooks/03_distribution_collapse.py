@@ -64,6 +64,7 @@ seed = 0
 pairs = "mini-m-rlhf;mini-s-dpo"
 smoke_pairs = "mini-s-dpo"
 n_prompts = 0
+prompts_file = ""
 n_samples = 100
 max_new_tokens = 128
 top_p = 0.9

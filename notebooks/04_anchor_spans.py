@@ -43,6 +43,7 @@ seed = 0
 pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 n_prompts = 0
+prompts_file = ""
 n_samples = 100
 max_new_tokens = 128
 top_p = 0.9

@@ -61,6 +61,7 @@ max_train_positions = 10000
 test_fraction = 0.2
 split_by = "prompt"
 n_prompts = 80
+prompts_file = ""
 n_samples = 100
 n_probe_samples = 8
 max_new_tokens = 128

@@ -46,6 +46,7 @@ pairs = "mini-m-rlhf;mini-m-dpo"
 smoke_pairs = "mini-s-dpo"
 grid_step = 0.1
 n_prompts = 20
+prompts_file = ""
 n_samples = 5
 max_new_tokens = 128
 top_p = 0.9

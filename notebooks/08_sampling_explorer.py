@@ -36,6 +36,7 @@ seed = 0
 pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 prompt_ids = "comparison-01;word_meaning-01;command_line-01"
+prompts_file = ""
 n_samples = 30
 max_new_tokens = 96
 temperatures = "0.7;1.0;1.3"

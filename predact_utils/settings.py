@@ -79,9 +79,15 @@ class ChapterSettings:
         checked = validate_parameters(values, spec)
         if checked["scale"] == "smoke":
             checked.update(cls.smoke_values())
-        return cls(**checked)
+        settings = cls(**checked)
+        settings.check()
+        return settings
 
     from_globals = from_values
+
+    def check(self) -> None:
+        """Checks that need more than one value's bounds (a file that must exist, ids it must hold); raise
+        :class:`~predact_utils.params.ParameterError` naming the parameter. None by default."""
 
     @property
     def smoke(self) -> bool:
@@ -91,3 +97,8 @@ class ChapterSettings:
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain values (for cache keys and the page's table)."""
         return dataclasses.asdict(self)
+
+
+def prompts_file_param() -> Any:
+    """The ``prompts_file`` parameter of every chapter that samples answers to prompts."""
+    return param("", str, doc="a JSON-lines file of your own prompts (id, category, prompt); '' = the book's 80")

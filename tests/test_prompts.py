@@ -63,3 +63,32 @@ def test_prefix_sets():
     assert cats == {"literature", "reference", "technical", "dialogue"}
     with pytest.raises(FileNotFoundError, match="available"):
         prompts.load_prefixes("nope")
+
+
+def test_prompts_file_parameter_reads_a_users_file_and_refuses_a_bad_one(tmp_path) -> None:
+    import pytest
+
+    from predact_utils.params import ParameterError
+    from predact_utils.runs.generations import prompt_rows
+
+    good = tmp_path / "mine.jsonl"
+    good.write_text('{"id": "q-1", "category": "howto", "prompt": "How do I bake bread?"}\n')
+    assert prompt_rows(str(good)) == [{"id": "q-1", "category": "howto", "prompt": "How do I bake bread?"}]
+    assert len(prompt_rows("")) == 80
+    with pytest.raises(ParameterError, match="is not a file"):
+        prompt_rows(str(tmp_path / "missing.jsonl"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "q-1", "prompt": "no category"}\n')
+    with pytest.raises(ParameterError, match=r"prompts_file: .*bad.jsonl:1: keys must be exactly"):
+        prompt_rows(str(bad))
+
+
+def test_chapters_that_sample_prompts_refuse_a_bad_prompts_file(tmp_path) -> None:
+    import pytest
+
+    from predact_utils.chapters import anchors, collapse, explorer, frontier, planning
+    from predact_utils.params import ParameterError
+
+    for chapter in (collapse, anchors, planning, frontier, explorer):
+        with pytest.raises(ParameterError, match="prompts_file"):
+            chapter.Settings.from_values({"prompts_file": str(tmp_path / "nope.jsonl")})

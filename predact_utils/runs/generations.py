@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from predact_utils.data import prompts as prompt_data
@@ -61,6 +62,28 @@ class PromptRun:
         return sum(g.stop_reason == "eos" for g in gens) / max(len(gens), 1)
 
 
+def prompt_rows(prompts_file: str = "") -> list[dict[str, Any]]:
+    """The prompts of ``prompts_file`` (JSON lines with ``id``, ``category``, ``prompt``, any number of them),
+    or the book's 80 (``data/prompts.jsonl``) when it is ``""``; a missing or malformed file is a
+    :class:`~predact_utils.params.ParameterError` that says what to fix."""
+    from predact_utils.params import ParameterError
+
+    if not prompts_file:
+        return prompt_data.load()
+    path = Path(prompts_file).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"prompts_file: {path} is not a file; pass a JSON-lines file with one object per "
+                             'line like {"id": "q-01", "category": "howto", "prompt": "How do I ...?"}, '
+                             "or '' for the book's prompts")
+    try:
+        rows = prompt_data.load(path, expect=None)
+    except prompt_data.PromptFileError as exc:
+        raise ParameterError(f"prompts_file: {exc}") from exc
+    if not rows:
+        raise ParameterError(f"prompts_file: {path} holds no prompts")
+    return rows
+
+
 def select_prompts(n_prompts: int | None = None, rows: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The first ``n_prompts`` prompts (all 80 when ``None`` or 0), in file order."""
     rows = list(rows) if rows is not None else prompt_data.load()
@@ -77,13 +100,15 @@ def select_prompts(n_prompts: int | None = None, rows: Sequence[dict[str, Any]] 
     return rows[:n_prompts] if n_prompts else rows
 
 
-def prompt_index(chosen: Sequence[dict[str, Any]], prompt_id: str) -> int:
+def prompt_index(chosen: Sequence[dict[str, Any]], prompt_id: str,
+                 rows: Sequence[dict[str, Any]] | None = None) -> int:
     """Position of prompt ``prompt_id`` among the ``chosen`` prompts (0 when it is a known id left out of a
-    smaller selection); an id the prompts file does not hold is an error that lists a few real ids."""
+    smaller selection); an id the prompts (``rows``, default the book's) do not hold is an error that lists a
+    few real ids."""
     for i, r in enumerate(chosen):
         if r.get("id") == prompt_id:
             return i
-    known = [r["id"] for r in prompt_data.load()]
+    known = [r["id"] for r in (rows if rows is not None else prompt_data.load())]
     if prompt_id not in known:
         raise ValueError(f"unknown prompt id {prompt_id!r}; ids look like {known[:3]} (see data/prompts.jsonl)")
     return 0

@@ -37,8 +37,9 @@ from predact_utils.chapters.anchors.verdicts import (
     position_verdict,
     shape_verdict,
 )
+from predact_utils.runs.generations import prompt_rows
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
+from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
 
 if TYPE_CHECKING:
     from predact_utils.lm.sampling import SamplingParams
@@ -54,6 +55,8 @@ class Settings(ChapterSettings):
                                   doc="pairs to try, the first built one is used")
     smoke_pair: str | list[str] = param("mini-s-dpo", PAIRS_KIND, doc="the pair list used at smoke scale")
     n_prompts: int = param(0, minimum=0, smoke=3, doc="prompts to answer (0: all 80)")
+    prompts_file: str = prompts_file_param()
+
     n_samples: int = param(100, minimum=2, doc="generations per prompt and model (at most 12 at smoke)")
     max_new_tokens: int = param(128, minimum=1, doc="longest generation, in tokens")
     top_p: float = param(0.9, minimum=0.0, maximum=1.0, doc="nucleus sampling p")
@@ -74,6 +77,11 @@ class Settings(ChapterSettings):
     sankey_prompts: int = param(6, minimum=1, doc="prompts of the interactive Sankey menu")
     max_anchors: int = param(10, minimum=1, doc="anchor spans drawn in a Sankey")
     live_widgets: bool = param(False, doc="an ipywidgets menu over all prompts (live kernel only)")
+
+    def check(self) -> None:
+        """The prompts file, when one is given, exists and is well formed."""
+        prompt_rows(self.prompts_file)
+
 
     @property
     def pair_name(self) -> str | list[str]:
@@ -171,12 +179,14 @@ def run(settings: Settings) -> Results:
     from predact_utils.plotting import ROLE_COLORS
     from predact_utils.runs.generations import prompt_generations, prompt_index
 
+
     s = settings
+    rows = prompt_rows(s.prompts_file)
     seed_everything(s.seed)
     spec, not_built = first_available_pair(s.pair_name)
     models = load_pair(spec)
     params = s.sampling()
-    runs = {lm.role: prompt_generations(lm, params, n_prompts=s.prompts_used, progress=False) for lm in models}
+    runs = {lm.role: prompt_generations(lm, params, n_prompts=s.prompts_used, rows=rows, progress=False) for lm in models}
     prompts = runs["base"].prompts
     names = {"base": f"Base ({models.base.name})", "aligned": f"{spec.method.upper()} ({models.aligned.name})"}
     colors = {names["base"]: ROLE_COLORS["base"],
@@ -189,7 +199,7 @@ def run(settings: Settings) -> Results:
     # n-grams
     ngram_table = coverage_table(by_name, prompt_ids, max_n=s.max_n)
     ngram_mean = ngram_table.groupby(["model", "n"], sort=False)["coverage"].mean().unstack("n")
-    example_index = prompt_index(prompts, s.example_prompt)
+    example_index = prompt_index(prompts, s.example_prompt, rows)
     shared = tables.shared_ngrams_table(by_name, prompt_ids, tables.shown_prompts(example_index, len(prompts), 4),
                                         s.shared_min_share, tokenizer.decode)
     # MAFFT
