@@ -28,16 +28,11 @@ vocab_size = 8192
 top_p = 0.9
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import setup as chapter
-from predact_utils.claims import record_all
 from predact_utils.plotting import show_plotly
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # ## The environment of this run

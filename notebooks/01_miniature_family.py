@@ -39,15 +39,10 @@ models = ("mini-s-base,mini-m-base,mini-s-sft,mini-m-sft,mini-s-dpo,mini-m-dpo,"
           "mini-m-reward,mini-m-rlhf")
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import family as chapter
-from predact_utils.claims import record_all
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # Of the {glue:text}`n_planned` checkpoints of the family,

@@ -79,16 +79,11 @@ prefix_samples = 2
 prefix_tokens = 128
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import collapse as chapter
-from predact_utils.claims import record_all
 from predact_utils.plotting import show_plotly
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # Pairs in this run: {glue:text}`col_pairs` (not built, hence left out:

@@ -64,16 +64,11 @@ max_anchors = 10
 live_widgets = False
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import anchors as chapter
-from predact_utils.claims import record_all
 from predact_utils.plotting import show_plotly
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # This run: the pair {glue:text}`an_pair`, {glue:text}`an_samples` generations

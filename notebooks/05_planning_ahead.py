@@ -82,15 +82,10 @@ plan_max_spans = 20
 n_boot = 1000
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import planning as chapter
-from predact_utils.claims import record_all
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # Pair of this run: {glue:text}`pl_pair`; probed layers

@@ -57,15 +57,10 @@ ngram = 10
 reward_per_prompt = 2
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import frontier as chapter
-from predact_utils.claims import record_all
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # Pairs: {glue:text}`fr_pairs` (not built, left out: {glue:text}`fr_skipped`);

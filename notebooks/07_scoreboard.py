@@ -41,13 +41,10 @@ scale = "full"
 seed = 0
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import scoreboard as chapter
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # Of {glue:text}`sb_total` claims, {glue:text}`sb_reproduces` reproduce,

@@ -55,15 +55,10 @@ mafft_overflow = 32
 live_widgets = False
 
 # %% tags=["remove-cell"]
-from predact_utils.book.pages import glue_all
+from predact_utils.book.pages import run_chapter
 from predact_utils.chapters import explorer as chapter
-from predact_utils.claims import record_all
 
-settings = chapter.Settings.from_globals(globals())
-results = chapter.run(settings)
-glue_all(chapter.numbers(results))
-glue_all(chapter.figures(results))
-record_all(chapter.claim_records(results))
+settings, results = run_chapter(chapter, globals())
 
 # %% [markdown]
 # **This run.** The pair {glue:text}`ex_pair`; {glue:text}`ex_samples`

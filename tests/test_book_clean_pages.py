@@ -15,7 +15,7 @@ HTML = Path(os.environ.get("PREDACT_BOOK_HTML", ROOT / "_build" / "html"))
 MAX_CODE_WIDTH = 88
 #: Text that marks a plumbing cell left visible on a page.
 PLUMBING = (re.compile(r"^\s*(from|import)\s+predact_utils", re.M), re.compile(r"\bglue(_all)?\("),
-            re.compile(r"validate_parameters|from_globals|record_all|claims\.record"),
+            re.compile(r"validate_parameters|from_globals|record_all|run_chapter|claims\.record"),
             re.compile(r"^# Parameters$", re.M))
 
 pytestmark = pytest.mark.book

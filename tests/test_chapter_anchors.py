@@ -3,7 +3,6 @@ records on crafted results."""
 
 from __future__ import annotations
 
-import ast
 import math
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import anchors as chapter
 from predact_utils.chapters.anchors import tables, verdicts
 from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph
@@ -24,11 +24,8 @@ NAMES = {"base": BASE, "aligned": ALIGNED}
 
 
 def parameters_cell() -> dict:
-    import jupytext
+    return notebook_parameters(NOTEBOOK)
 
-    nb = jupytext.read(NOTEBOOK)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
 
 
 # ---------------------------------------------------------------- settings

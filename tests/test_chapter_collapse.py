@@ -3,15 +3,14 @@ tables on crafted results (the verdict rules of predact_utils.claims on per-sequ
 
 from __future__ import annotations
 
-import ast
 import math
 from pathlib import Path
 
-import jupytext
 import numpy as np
 import pandas as pd
 import pytest
 
+from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import collapse as chapter
 from predact_utils.chapters.collapse.analysis import THRESHOLDS, SequenceSummary
 from predact_utils.chapters.collapse.chapter import (
@@ -29,9 +28,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_distributi
 
 
 def parameters_cell() -> dict:
-    nb = jupytext.read(NOTEBOOK)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+    return notebook_parameters(NOTEBOOK)
 
 
 def test_defaults_are_the_notebooks_parameters() -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-
 import matplotlib
 
 matplotlib.use("Agg")
 
 from pathlib import Path
 
-import jupytext
 import pandas as pd
 import pytest
 
+from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import explorer as chapter
 from predact_utils.chapters.explorer.analysis import ExplorerConfig
 from predact_utils.chapters.explorer.chapter import choose_prompts, ends, floats, more_counts, setting_text
@@ -24,9 +22,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_sampling_e
 
 
 def parameters_cell() -> dict:
-    nb = jupytext.read(NOTEBOOK)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+    return notebook_parameters(NOTEBOOK)
 
 
 def test_defaults_are_the_notebooks_parameters() -> None:

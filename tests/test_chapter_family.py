@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import jupytext
 import pandas as pd
 import pytest
 
+from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import family as chapter
 from predact_utils.chapters.family.chapter import examples_lines, scale_verdict
 from predact_utils.miniature import report
@@ -23,9 +22,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01_miniature_
 
 
 def parameters_cell() -> dict:
-    nb = jupytext.read(NOTEBOOK)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+    return notebook_parameters(NOTEBOOK)
 
 
 def test_defaults_are_the_notebooks_parameters() -> None:

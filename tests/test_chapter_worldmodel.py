@@ -3,14 +3,13 @@ results."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from pathlib import Path
 
-import jupytext
 import pandas as pd
 import pytest
 
+from predact_utils.book.build import notebook_parameters
 from predact_utils.chapters import worldmodel as chapter
 from predact_utils.chapters.worldmodel.chapter import (
     n_significant,
@@ -26,9 +25,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_world_mode
 
 
 def parameters_cell() -> dict:
-    nb = jupytext.read(NOTEBOOK)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+    return notebook_parameters(NOTEBOOK)
 
 
 def test_defaults_are_the_notebooks_parameters() -> None:

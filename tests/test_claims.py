@@ -46,5 +46,5 @@ def test_every_claim_is_tested_by_a_chapter_of_the_book():
     for c in claims.CLAIMS:
         assert c.notebook in chapters, f"claim {c.id} names {c.notebook}, which is not in _toc.yml"
         notebook = ROOT / "notebooks" / f"{c.notebook}.py"
-        assert "record_all(chapter.claim_records(" in notebook.read_text(), f"{c.notebook} records no claims"
+        assert "run_chapter(chapter, globals())" in notebook.read_text(), f"{c.notebook} records no claims"
         assert f'"{c.id}"' in chapter_package_source(notebook), f"{c.notebook}'s chapter never records {c.id}"

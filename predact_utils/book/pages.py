@@ -8,6 +8,7 @@ A chapter's ``numbers(results)`` returns ``{glue name: formatted text}`` and its
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 
@@ -20,3 +21,17 @@ def glue_all(values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         glue(name, value, display=False)
     close_all()
+
+
+def run_chapter(chapter: ModuleType, namespace: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A notebook's one call: check its parameters (``namespace``: the notebook's globals) against the chapter's
+    ``Settings``, ``run`` the chapter, glue its numbers and figures, write its scoreboard records; return
+    ``(settings, results)`` for the page's displays."""
+    from predact_utils.claims import record_all
+
+    settings = chapter.Settings.from_globals(namespace)
+    results = chapter.run(settings)
+    glue_all(chapter.numbers(results))
+    glue_all(chapter.figures(results))
+    record_all(chapter.claim_records(results))
+    return settings, results
