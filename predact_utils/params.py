@@ -60,14 +60,17 @@ def injected_unknown(values: Mapping[str, Any], spec: Mapping[str, Param]) -> li
         return []
     candidates = [k for k, v in values.items() if not k.startswith("_") and k not in spec
                   and k not in _IPYTHON_NAMES and isinstance(v, _PLAIN)]
-    return sorted(k for k in candidates if not _imported(k, values[k]))
+    return sorted(k for k in candidates if not _imported(k, values[k], values))
 
 
-def _imported(name: str, value: Any) -> bool:
-    """Whether ``value`` is the object some loaded module holds under ``name`` (``from m import NAME``)."""
+def _imported(name: str, value: Any, namespace: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is the object some loaded module holds under ``name`` (``from m import NAME``). The
+    namespace's own module does not count: in a kernel, ``__main__``'s dictionary *is* the notebook's
+    globals, so every injected parameter would look imported from it."""
     import sys
 
-    return any(getattr(m, name, None) is value for m in list(sys.modules.values()) if m is not None)
+    return any(getattr(m, name, None) is value for m in list(sys.modules.values())
+               if m is not None and getattr(m, "__dict__", None) is not namespace)
 
 
 def validate_parameters(values: Mapping[str, Any], spec: Mapping[str, Param]) -> dict[str, Any]:
@@ -81,8 +84,11 @@ def validate_parameters(values: Mapping[str, Any], spec: Mapping[str, Param]) ->
     out: dict[str, Any] = {}
     unknown = injected_unknown(values, spec)
     if unknown:
+        import difflib
+
+        hints = [f"{u!r}: did you mean {m[0]!r}?" for u in unknown if (m := difflib.get_close_matches(u, spec, 1))]
         problems.append(f"unknown parameter(s) {unknown}: this notebook takes {sorted(spec)} "
-                        "(check the spelling of the -p / -y names)")
+                        "(check the spelling of the -p / -y names)" + ("; " + "; ".join(hints) if hints else ""))
     for name, p in spec.items():
         if name not in values:
             problems.append(f"{name}: missing; the parameters cell must define it")

@@ -48,3 +48,22 @@ def test_unknown_injected_parameter_in_notebook_globals_is_named() -> None:
     assert validate_parameters(notebook_globals, COMMON) == {"scale": "smoke", "seed": 0}
     # a plain dict (not a kernel's globals) may carry other keys
     assert validate_parameters({"scale": "full", "seed": 0, "other": 1}, COMMON) == {"scale": "full", "seed": 0}
+
+
+def test_a_typo_injected_into_a_kernel_namespace_is_refused(monkeypatch) -> None:
+    """In a kernel, ``__main__``'s dictionary is the notebook's globals: a mistyped ``-p n_sample 5`` must not
+    pass as "imported from __main__" (it used to, and the notebook ran with its defaults)."""
+    import sys
+    import types
+
+    import pytest
+
+    from predact_utils.chapters import setup
+    from predact_utils.params import ParameterError
+
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"get_ipython": object(), "In": [], "Out": {}, "scale": "smoke", "seed": 0,
+                          "zipf_exponent": 1.1, "vocab_size": 8192, "top_p": 0.9, "zipf_exp": 1.3})
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['zipf_exp'\].*did you mean 'zipf_exponent'"):
+        setup.Settings.from_globals(main.__dict__)
