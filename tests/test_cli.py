@@ -112,3 +112,28 @@ def test_pyproject_declares_every_runtime_import():
                     missing.add(f"{wanted} ({path.relative_to(root)})")
     assert not missing, sorted(missing)
     assert meta["requires-python"] == ">=3.11"
+
+
+def test_options_that_predact_run_sets_cannot_be_overridden(capsys):
+    assert main(["run", "--pair", "mini-s-dpo", "-p", "scale", "full"]) == 2
+    assert "-p scale conflicts with --scale" in capsys.readouterr().err
+    assert main(["run", "--pair", "mini-s-dpo", "-p", "pairs", "mini-m-rlhf"]) == 2
+    assert "-p pairs conflicts with --pair" in capsys.readouterr().err
+    for bad in ("0", "-5", "ten"):
+        assert main(["run", "--pair", "mini-s-dpo", "--timeout", bad]) == 2
+
+
+def test_a_pair_of_one_checkpoint_is_refused(capsys):
+    assert main(["run", "--pair", "mini-s-base", "mini-s-base"]) == 2
+    err = capsys.readouterr().err
+    assert "same checkpoint" in err and "--allow-same-model" in err
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path, capsys):
+    """A folder that cannot be made (a file stands where a parent folder should be): a message, exit 2, no
+    traceback; the same path as a read-only folder, which root could still write to."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["run", "--pair", "mini-s-dpo", "--out", str(blocker / "book")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write there" in err and "Traceback" not in err

@@ -45,6 +45,53 @@ def pair_argument(values: Sequence[str]) -> str:
     return text
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1 second")
+    return value
+
+
+def refused_overrides(names: Sequence[str]) -> list[str]:
+    """Messages for ``-p`` names that an option of ``predact run`` already sets (a silent override otherwise)."""
+    out = []
+    for name in names:
+        if name == "scale":
+            out.append("-p scale conflicts with --scale: pass the scale with --scale only")
+        elif name in PAIR_PARAMETERS:
+            out.append(f"-p {name} conflicts with --pair: every chapter runs on the --pair pair; pass it there")
+    return out
+
+
+def check_pair_is_two_models(pair: str, allow_same: bool) -> None:
+    """Refuse a pair whose Base and aligned models are one checkpoint, unless ``allow_same``: every comparison
+    of the book would be a model against itself."""
+    from predact_utils.lm.registry import resolve_pair
+
+    spec = resolve_pair(pair)
+    if spec.base_location() == spec.aligned_location() and not allow_same:
+        raise SystemExit(f"--pair {pair}: Base and aligned are the same checkpoint ({spec.base_location()}); every "
+                         "comparison would be a model against itself. Pass two different models, or add "
+                         "--allow-same-model to run it as a control")
+
+
+def writable_folder(out: Path) -> None:
+    """Create ``out`` and check that files can be written there; a clear usage error otherwise."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".predact-write-check."):
+            pass
+    except OSError as exc:
+        raise SystemExit(f"--out {out}: cannot write there ({exc.strerror or exc}); choose a folder you can write "
+                         "to") from exc
+
+
 def run(argv: Sequence[str]) -> int:
     from predact_utils.book.build import BookBuildError, build
 
@@ -55,14 +102,20 @@ def run(argv: Sequence[str]) -> int:
     ap.add_argument("--out", type=Path, default=None, help="output folder (default: <repo>/_build)")
     ap.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="any other notebook parameter; VALUE is parsed as YAML")
-    ap.add_argument("--timeout", type=int, default=4 * 3600, help="seconds allowed per cell")
+    ap.add_argument("--timeout", type=_positive_int, default=4 * 3600, help="seconds allowed per cell (>= 1)")
+    ap.add_argument("--allow-same-model", action="store_true",
+                    help="run a pair whose Base and aligned models are the same checkpoint (a control)")
     args = ap.parse_args(argv)
     pair = pair_argument(args.pair)
+    check_pair_is_two_models(pair, args.allow_same_model)
+    overrides = refused_overrides([k for k, _ in args.param])
+    if overrides:
+        raise SystemExit("; ".join(overrides))
     extra = {name: pair for name in PAIR_PARAMETERS}
     extra.update({k: yaml.safe_load(v) for k, v in args.param})
     out = args.out.resolve() if args.out else None
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        writable_folder(out)
     print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
     try:
         html = build(paths.repo_root(), args.scale, out, extra, args.timeout)
