@@ -28,3 +28,8 @@ def test_merge_injected_drops_the_injected_cell(tmp_path: Path) -> None:
     cells = json.loads(path.read_text())["cells"]
     assert [c["source"] for c in cells] == ["x = 1\ny = 5", "print(x + y)"]
     assert merge_injected(path) is False  # nothing left to fold
+
+
+def test_a_literal_over_several_lines_is_replaced_whole() -> None:
+    params = 'scale = "full"\nmodels = ("a,b,"\n          "c")\nseed = 0'
+    assert merged_source(params, 'models = "x"\n') == 'scale = "full"\nmodels = "x"\nseed = 0'

@@ -27,15 +27,15 @@ def _assignments(source: str) -> dict[str, str]:
 
 
 def merged_source(parameters: str, injected: str) -> str:
-    """The parameters cell's source with each injected name's value in place of its default."""
+    """The parameters cell's source with each injected name's value in place of its default (the whole
+    assignment replaced, also when its literal spans several lines)."""
     new = _assignments(injected)
-    lines = []
-    for line in parameters.splitlines():
-        name = line.split("=", 1)[0].strip() if "=" in line else ""
-        if name in new and name.isidentifier():
-            lines.append(f"{name} = {new[name]}")
-        else:
-            lines.append(line)
+    lines = parameters.splitlines()
+    for node in reversed(ast.parse(parameters).body):  # bottom up, so earlier line numbers stay valid
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in new):
+            name = node.targets[0].id
+            lines[node.lineno - 1:node.end_lineno] = [f"{name} = {new[name]}"]
     return "\n".join(lines)
 
 
