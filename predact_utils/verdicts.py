@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from predact_utils.bootstrap import mean_band
+
 REPRODUCES, DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE = ("reproduces", "direction only", "does not reproduce",
                                                       "not testable here")
 VERDICTS: tuple[str, ...] = (REPRODUCES, DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE)
@@ -165,6 +167,7 @@ def paired_group_bootstrap(a: np.ndarray, a_groups: Sequence[str], b: np.ndarray
         if g in gb:
             gb[g].append(v)
     d = np.array([np.mean(ga[g]) - np.mean(gb[g]) for g in shared])
-    rng = np.random.default_rng(seed)
-    boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
-    return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
+    if np.isnan(d).any():  # an undefined unit leaves the whole comparison undefined (mean_band would skip it)
+        return math.nan, math.nan, math.nan
+    mean, lo, hi = mean_band(d, seed=seed, n_boot=n_boot)
+    return float(mean), float(lo), float(hi)
