@@ -97,8 +97,3 @@ class ChapterSettings:
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain values (for cache keys and the page's table)."""
         return dataclasses.asdict(self)
-
-
-def prompts_file_param() -> Any:
-    """The ``prompts_file`` parameter of every chapter that samples answers to prompts."""
-    return param("", str, doc="a JSON-lines file of your own prompts (id, category, prompt); '' = the book's 80")

@@ -26,6 +26,7 @@ from predact_utils.lm.models import LoadedModel
 from predact_utils.lm.sampling import Generation, SamplingParams
 from predact_utils.runs.artifacts import cached_generations
 from predact_utils.runs.cache import ArtifactCache
+from predact_utils.settings import ChapterSettings, param
 
 #: The book's sampling settings: nucleus p = 0.9 as in the paper, 100 samples per prompt.
 BOOK_SAMPLING = SamplingParams(top_p=0.9, temperature=1.0, max_new_tokens=128, n=100, seed=0)
@@ -82,6 +83,23 @@ def prompt_rows(prompts_file: str = "") -> list[dict[str, Any]]:
     if not rows:
         raise ParameterError(f"prompts_file: {path} holds no prompts")
     return rows
+
+
+@dataclass(frozen=True)
+class PromptChapterSettings(ChapterSettings):
+    """The settings of a chapter that samples answers to prompts: its ``prompts_file`` parameter, checked when
+    the settings are built (before any model loads)."""
+
+    prompts_file: str = param("", str, doc="a JSON-lines file of your own prompts (id, category, prompt); "
+                                           "'' = the book's 80")
+
+    def check(self) -> None:
+        """The prompts file, when one is given, exists and is well formed."""
+        self.prompt_rows()
+
+    def prompt_rows(self) -> list[dict[str, Any]]:
+        """The prompts this run samples from (:func:`prompt_rows`)."""
+        return prompt_rows(self.prompts_file)
 
 
 def select_prompts(n_prompts: int | None = None, rows: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -37,9 +37,9 @@ from predact_utils.chapters.anchors.verdicts import (
     position_verdict,
     shape_verdict,
 )
-from predact_utils.runs.generations import prompt_rows
+from predact_utils.runs.generations import PromptChapterSettings
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
+from predact_utils.settings import PAIRS_KIND, param
 
 if TYPE_CHECKING:
     from predact_utils.lm.sampling import SamplingParams
@@ -48,14 +48,13 @@ ROLES = ("base", "aligned")
 
 
 @dataclass(frozen=True)
-class Settings(ChapterSettings):
+class Settings(PromptChapterSettings):
     """The parameters of the anchor-span chapter (the notebook's parameters cell)."""
 
     pair: str | list[str] = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND,
                                   doc="pairs to try, the first built one is used")
     smoke_pair: str | list[str] = param("mini-s-dpo", PAIRS_KIND, doc="the pair list used at smoke scale")
     n_prompts: int = param(0, minimum=0, smoke=3, doc="prompts to answer (0: all 80)")
-    prompts_file: str = prompts_file_param()
 
     n_samples: int = param(100, minimum=2, doc="generations per prompt and model (at most 12 at smoke)")
     max_new_tokens: int = param(128, minimum=1, doc="longest generation, in tokens")
@@ -77,10 +76,6 @@ class Settings(ChapterSettings):
     sankey_prompts: int = param(6, minimum=1, doc="prompts of the interactive Sankey menu")
     max_anchors: int = param(10, minimum=1, doc="anchor spans drawn in a Sankey")
     live_widgets: bool = param(False, doc="an ipywidgets menu over all prompts (live kernel only)")
-
-    def check(self) -> None:
-        """The prompts file, when one is given, exists and is well formed."""
-        prompt_rows(self.prompts_file)
 
 
     @property
@@ -181,7 +176,7 @@ def run(settings: Settings) -> Results:
 
 
     s = settings
-    rows = prompt_rows(s.prompts_file)
+    rows = s.prompt_rows()
     seed_everything(s.seed)
     spec, not_built = first_available_pair(s.pair_name)
     models = load_pair(spec)

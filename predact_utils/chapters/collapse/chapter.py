@@ -46,13 +46,13 @@ from predact_utils.lm.sampling import SamplingParams
 from predact_utils.plotting import set_style
 from predact_utils.runs.artifacts import cached_token_logprobs
 from predact_utils.runs.generations import (
+    PromptChapterSettings,
     prefix_generations,
     prompt_generations,
-    prompt_rows,
     sampling_params,
 )
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
+from predact_utils.settings import PAIRS_KIND, param
 from predact_utils.verdicts import (
     NOT_TESTABLE,
     Verdict,
@@ -67,13 +67,12 @@ TEXTS = ("own", "gold")
 
 
 @dataclass(frozen=True)
-class Settings(ChapterSettings):
+class Settings(PromptChapterSettings):
     """The parameters of the distribution-collapse chapter."""
 
     pairs: Any = param("mini-m-rlhf;mini-s-dpo", PAIRS_KIND, doc="Base / aligned pairs of the book's build")
     smoke_pairs: Any = param("mini-s-dpo", PAIRS_KIND, doc="the pairs at smoke scale")
     n_prompts: int = param(0, minimum=0, smoke=2, doc="prompts answered (0 = all 80)")
-    prompts_file: str = prompts_file_param()
 
     n_samples: int = param(100, minimum=1, smoke=4, doc="samples per prompt of the run's first pair")
     max_new_tokens: int = param(128, minimum=1, smoke=48, doc="new tokens per answer at most")
@@ -87,10 +86,6 @@ class Settings(ChapterSettings):
     n_prefixes: int = param(32, minimum=1, smoke=2, doc="prefixes continued per prefix set")
     prefix_samples: int = param(2, minimum=1, smoke=1, doc="continuations per prefix")
     prefix_tokens: int = param(128, minimum=1, smoke=32, doc="new tokens per continuation at most")
-
-    def check(self) -> None:
-        """The prompts file, when one is given, exists and is well formed."""
-        prompt_rows(self.prompts_file)
 
 
     def pair_list(self) -> Any:
@@ -169,11 +164,11 @@ def own_and_gold(settings: Settings, pairs: Sequence[PairSpec], gold_rows: Seque
     s, stats = settings, settings.stats_config()
     summaries: dict[tuple[str, str, str], SequenceSummary] = {}
     eos_share: dict[tuple[str, str], float] = {}
+    rows = s.prompt_rows()
     for spec in pairs:
         n_run = s.n_samples if spec is pairs[0] else s.scored_samples
         for role, lm in pair_models(models, spec).items():
-            answers = prompt_generations(lm, s.prompt_sampling(n_run), n_prompts=s.n_prompts or None,
-                                         rows=prompt_rows(s.prompts_file))
+            answers = prompt_generations(lm, s.prompt_sampling(n_run), n_prompts=s.n_prompts or None, rows=rows)
             eos_share[(spec.name, role)] = answers.eos_share()
             own = generation_text_set(lm.tokenizer, answers, max_per_prompt=s.scored_samples)
             gold = gold_text_set(lm.tokenizer, [t for _, t in gold_rows], document_ids(gold_rows), s.gold_tokens)

@@ -28,9 +28,9 @@ from predact_utils.lm.models import load_pair
 from predact_utils.lm.registry import first_available_pair, not_built_note
 from predact_utils.params import ParameterError
 from predact_utils.plotting import ROLE_COLORS, set_style
-from predact_utils.runs.generations import prompt_rows, select_prompts
+from predact_utils.runs.generations import PromptChapterSettings, select_prompts
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
+from predact_utils.settings import PAIRS_KIND, param
 
 #: At smoke scale the generations are at most this many new tokens long.
 SMOKE_MAX_NEW_TOKENS = 24
@@ -53,13 +53,12 @@ def ends(values: list[float]) -> list[float]:
 
 
 @dataclass(frozen=True)
-class Settings(ChapterSettings):
+class Settings(PromptChapterSettings):
     """The parameters of the sampling explorer."""
 
     pair: Any = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND, doc="pairs to try, first built one used")
     smoke_pair: Any = param("mini-s-dpo", PAIRS_KIND, doc="the pair list at smoke scale")
     prompt_ids: str = param("comparison-01;word_meaning-01;command_line-01", doc="';'-separated prompt ids")
-    prompts_file: str = prompts_file_param()
 
     n_samples: int = param(30, minimum=2, smoke=6, doc="generations per prompt, model and setting")
     max_new_tokens: int = param(96, minimum=1, doc="most new tokens of a generation (24 at most at smoke)")
@@ -77,10 +76,6 @@ class Settings(ChapterSettings):
     mafft_timeout: int = param(300, minimum=1, doc="seconds MAFFT may take per alignment")
     mafft_overflow: int = param(32, minimum=1, maximum=247, doc="MAFFT symbols for the rarest tokens")
     live_widgets: bool = param(False, doc="show the ipywidgets controls (needs a live kernel)")
-
-    def check(self) -> None:
-        """The prompts file, when one is given, exists and is well formed."""
-        prompt_rows(self.prompts_file)
 
 
     def __post_init__(self) -> None:
@@ -168,7 +163,7 @@ def run(settings: Settings) -> Results:
     """Load the pair, sample, align and analyse the whole grid (through the artifact caches)."""
     seed_everything(settings.seed)
     grid_t, grid_p = settings.grid()
-    rows = choose_prompts(settings.prompt_ids, select_prompts(None, prompt_rows(settings.prompts_file)),
+    rows = choose_prompts(settings.prompt_ids, select_prompts(None, settings.prompt_rows()),
                           settings.smoke)
     config = settings.explorer_config()
     spec, not_built = first_available_pair(settings.pair_list)

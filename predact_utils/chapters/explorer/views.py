@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 
 from predact_utils.chapters.explorer.analysis import ExplorerGrid, explorer_figure, live_explorer, run_grid
 from predact_utils.chapters.explorer.chapter import Results, colors, names
-from predact_utils.runs.generations import prompt_rows as prompt_rows_of
 from predact_utils.runs.generations import select_prompts
 
 
@@ -44,7 +43,7 @@ def explorer_plotly(results: Results) -> go.Figure:
 def live_widget(results: Results) -> Any:
     """The ipywidgets explorer that samples again for any prompt of the book (needs a live kernel)."""
     s, rows = results.settings, results.prompts
-    prompt_rows = rows + [r for r in select_prompts(None, prompt_rows_of(s.prompts_file)) if r not in rows]
+    prompt_rows = rows + [r for r in select_prompts(None, s.prompt_rows()) if r not in rows]
     decode, model_colors, model_names = decoder(results), colors(results), names(results)
 
     def compute(i: int, t: float, p: float, n: int, m: int) -> ExplorerGrid:

@@ -29,9 +29,9 @@ from predact_utils.lm.registry import PairSpec, available_pairs
 from predact_utils.lm.reward import load_reward_model
 from predact_utils.lm.sampling import SamplingParams
 from predact_utils.plotting import set_style
-from predact_utils.runs.generations import prompt_rows, sampling_params, select_prompts
+from predact_utils.runs.generations import PromptChapterSettings, sampling_params, select_prompts
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
+from predact_utils.settings import PAIRS_KIND, param
 from predact_utils.verdicts import NOT_TESTABLE, Verdict
 
 #: The two paths from Base to aligned and how to build a point of each.
@@ -41,7 +41,7 @@ MAIN_MEASURE = "top1_mass"
 
 
 @dataclass(frozen=True)
-class Settings(ChapterSettings):
+class Settings(PromptChapterSettings):
     """Parameters of the frontier chapter."""
 
     pairs: str = param("mini-m-rlhf;mini-m-dpo", PAIRS_KIND, doc="pairs measured at full scale (the first is "
@@ -49,7 +49,6 @@ class Settings(ChapterSettings):
     smoke_pairs: str = param("mini-s-dpo", PAIRS_KIND, doc="pairs measured at smoke scale")
     grid_step: float = param(0.1, minimum=0.01, maximum=1.0, smoke=0.5, doc="step of the grid of a in [0, 1]")
     n_prompts: int = param(20, minimum=1, smoke=2, doc="prompts answered at every point")
-    prompts_file: str = prompts_file_param()
 
     n_samples: int = param(5, minimum=1, smoke=3, doc="answers per prompt at every point")
     max_new_tokens: int = param(128, minimum=1, smoke=24, doc="longest answer, in tokens")
@@ -59,10 +58,6 @@ class Settings(ChapterSettings):
     gold_tokens: int = param(256, minimum=8, smoke=48, doc="gold documents are cut to this many tokens")
     ngram: int = param(10, minimum=1, doc="length of the most common n-gram of a prompt's answers")
     reward_per_prompt: int = param(2, minimum=1, doc="answers per prompt scored by the reward model")
-
-    def check(self) -> None:
-        """The prompts file, when one is given, exists and is well formed."""
-        prompt_rows(self.prompts_file)
 
 
     def pair_list(self) -> str | list[str]:
@@ -147,7 +142,7 @@ def run(settings: Settings) -> Results:
     available, skipped = available_pairs(settings.pair_list())
     grid = settings.grid()
     params = settings.sampling()
-    rows = select_prompts(settings.n_prompts, prompt_rows(settings.prompts_file))
+    rows = select_prompts(settings.n_prompts, settings.prompt_rows())
     gold = gold_set(settings)
     records = [r for spec in available for r in measure_pair(spec, grid, gold, params, rows, settings)]
     table = with_costs(pd.DataFrame(records))

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from predact_utils.runs.generations import prompt_rows
+from predact_utils.runs.generations import PromptChapterSettings
 from predact_utils.seeding import seed_everything
-from predact_utils.settings import PAIRS_KIND, ChapterSettings, param, prompts_file_param
+from predact_utils.settings import PAIRS_KIND, param
 
 from .probing import parse_ints
 
@@ -30,7 +30,7 @@ SOURCES: tuple[tuple[str, str], ...] = (("own generations", "own"), ("gold text"
 
 
 @dataclass(frozen=True)
-class Settings(ChapterSettings):
+class Settings(PromptChapterSettings):
     """Every parameter of the planning-ahead notebook (the literals of its parameters cell)."""
 
     pair: Any = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND,
@@ -48,7 +48,6 @@ class Settings(ChapterSettings):
     split_by: str = param("prompt", str, choices=("prompt", "sequence"),
                           doc="train/test split of generations: by prompt or by sequence")
     n_prompts: int = param(80, int, minimum=3, smoke=4, doc="prompts of the shared generations")
-    prompts_file: str = prompts_file_param()
 
     n_samples: int = param(100, int, minimum=1, smoke=4, doc="shared generations per prompt")
     n_probe_samples: int = param(8, int, minimum=1, smoke=4, doc="generations per prompt that are probed")
@@ -71,10 +70,6 @@ class Settings(ChapterSettings):
                                   doc="largest share of generations that contain a target span")
     plan_max_spans: int = param(20, int, minimum=1, doc="target spans per prompt")
     n_boot: int = param(1000, int, minimum=10, smoke=100, doc="bootstrap draws of every interval")
-
-    def check(self) -> None:
-        """The prompts file, when one is given, exists and is well formed."""
-        prompt_rows(self.prompts_file)
 
 
     @property
@@ -202,9 +197,9 @@ def run(settings: Settings) -> Results:
     # probe data: own generations and gold text
     gold_seqs = gold_sequences(models.base.tokenizer, s)
     runs, prompt_runs, prompt_ids, prompt_of = {}, {}, {}, {}
+    rows = s.prompt_rows()
     for lm in models:
-        gen = prompt_generations(lm, params, n_prompts=s.n_prompts, rows=prompt_rows(s.prompts_file),
-                                 progress=False)
+        gen = prompt_generations(lm, params, n_prompts=s.n_prompts, rows=rows, progress=False)
         prompt_runs[lm.role] = gen
         prompt_ids[lm.role] = encode_prompts(lm.tokenizer, [r["prompt"] for r in gen.prompts], lm.role)
         seqs, starts, groups = generation_sequences(
