@@ -31,17 +31,23 @@ from predact_utils.params import SCALES
 PAIR_PARAMETERS: tuple[str, ...] = ("pair", "pairs", "smoke_pair", "smoke_pairs")
 
 
-def pair_argument(values: Sequence[str]) -> str:
-    """A registry name, or two ids/paths (Base, aligned) joined as ``"base,aligned"``."""
+def pair_argument(values: Sequence[str], allow_same: bool = False) -> str:
+    """A registry name, or two ids/paths (Base, aligned) joined as ``"base,aligned"``. A pair whose Base and
+    aligned models are one checkpoint is refused unless ``allow_same``: every comparison of the book would
+    be a model against itself."""
     from predact_utils.lm.registry import resolve_pair
 
     if len(values) not in (1, 2):
         raise SystemExit("--pair takes a registry name or two ids/paths: --pair BASE ALIGNED")
     text = values[0] if len(values) == 1 else f"{values[0]},{values[1]}"
     try:
-        resolve_pair(text)
+        spec = resolve_pair(text)
     except Exception as exc:  # the registry's message lists the known pairs
         raise SystemExit(f"--pair {' '.join(values)}: {exc}") from exc
+    if spec.base_location() == spec.aligned_location() and not allow_same:
+        raise SystemExit(f"--pair {text}: Base and aligned are the same checkpoint ({spec.base_location()}); every "
+                         "comparison would be a model against itself. Pass two different models, or add "
+                         "--allow-same-model to run it as a control")
     return text
 
 
@@ -65,18 +71,6 @@ def refused_overrides(names: Sequence[str]) -> list[str]:
         elif name in PAIR_PARAMETERS:
             out.append(f"-p {name} conflicts with --pair: every chapter runs on the --pair pair; pass it there")
     return out
-
-
-def check_pair_is_two_models(pair: str, allow_same: bool) -> None:
-    """Refuse a pair whose Base and aligned models are one checkpoint, unless ``allow_same``: every comparison
-    of the book would be a model against itself."""
-    from predact_utils.lm.registry import resolve_pair
-
-    spec = resolve_pair(pair)
-    if spec.base_location() == spec.aligned_location() and not allow_same:
-        raise SystemExit(f"--pair {pair}: Base and aligned are the same checkpoint ({spec.base_location()}); every "
-                         "comparison would be a model against itself. Pass two different models, or add "
-                         "--allow-same-model to run it as a control")
 
 
 def writable_folder(out: Path) -> None:
@@ -106,8 +100,7 @@ def run(argv: Sequence[str]) -> int:
     ap.add_argument("--allow-same-model", action="store_true",
                     help="run a pair whose Base and aligned models are the same checkpoint (a control)")
     args = ap.parse_args(argv)
-    pair = pair_argument(args.pair)
-    check_pair_is_two_models(pair, args.allow_same_model)
+    pair = pair_argument(args.pair, args.allow_same_model)
     overrides = refused_overrides([k for k, _ in args.param])
     if overrides:
         raise SystemExit("; ".join(overrides))
