@@ -1,8 +1,8 @@
 """The book's scoreboard: each claim of the paper, what the paper reports, what this build measured.
 
-Each section notebook calls :func:`record` for the claims it tests, with the
-measured result as a sentence of computed numbers and whether it goes in the
-paper's direction. Records are small JSON files written atomically to
+Each chapter writes a record for the claims it tests (:func:`record`): the
+measured result as a sentence of computed numbers, and the verdict with its
+reason, given by the claim's rule (:data:`CLAIMS`, :mod:`predact_utils.verdicts`). Records are small JSON files written atomically to
 :func:`claims_dir` (the book build points it at a fresh folder per build, so
 a page never shows a result of an older run); the scoreboard page reads them
 back with :func:`scoreboard`.

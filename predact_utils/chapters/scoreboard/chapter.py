@@ -15,11 +15,11 @@ from pandas.io.formats.style import Styler
 
 from predact_utils.claims import claims_dir, scoreboard
 from predact_utils.settings import ChapterSettings
+from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES
 
 #: Background colour of each verdict on the page.
-VERDICT_COLORS: dict[str, str] = {"reproduces": "#d9f2d9", "direction only": "#fff2cc",
-                                  "does not reproduce": "#f8d7da", "not testable here": "#e8e8f4",
-                                  "not run": "#eeeeee"}
+VERDICT_COLORS: dict[str, str] = {REPRODUCES: "#d9f2d9", DIRECTION_ONLY: "#fff2cc", DOES_NOT: "#f8d7da",
+                                  NOT_TESTABLE: "#e8e8f4", "not run": "#eeeeee"}
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,10 @@ def numbers(results: Results) -> dict[str, str]:
     """Counts of each verdict, the records' folder and the pairs per chapter."""
     board = results.board
     counts = board["verdict"].value_counts()
-    return {"sb_reproduces": f"{int(counts.get('reproduces', 0))}",
-            "sb_direction": f"{int(counts.get('direction only', 0))}",
-            "sb_not": f"{int(counts.get('does not reproduce', 0))}",
-            "sb_untestable": f"{int(counts.get('not testable here', 0))}",
+    return {"sb_reproduces": f"{int(counts.get(REPRODUCES, 0))}",
+            "sb_direction": f"{int(counts.get(DIRECTION_ONLY, 0))}",
+            "sb_not": f"{int(counts.get(DOES_NOT, 0))}",
+            "sb_untestable": f"{int(counts.get(NOT_TESTABLE, 0))}",
             "sb_total": f"{len(board)}",
             "sb_notrun": f"{int(counts.get('not run', 0))}", "sb_dir": str(results.folder),
             "sb_runs": runs_text(board)}
