@@ -2,7 +2,8 @@
 
 A chapter package declares a frozen dataclass that extends :class:`ChapterSettings`; every field is a
 :func:`param`. The notebook's ``parameters`` cell holds the same names as literals (papermill overrides
-them), and one call turns the cell into a checked settings object::
+them), and one call turns the cell into a checked settings object (the notebook makes it through
+:func:`predact_utils.book.pages.run_chapter`)::
 
     settings = Settings.from_globals(globals())
 
@@ -93,7 +94,3 @@ class ChapterSettings:
     def smoke(self) -> bool:
         """Whether this is the tests' small build."""
         return self.scale == "smoke"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The settings as plain values (for cache keys and the page's table)."""
-        return dataclasses.asdict(self)
