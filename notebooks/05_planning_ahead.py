@@ -150,9 +150,21 @@ chapter.sizes_table(results)
 # probed on different text, and the aligned model's text is more repetitive, so
 # its raw accuracy and its baseline both rise: the gain over the baseline is
 # the fairer comparison, and gold text, where both models read the same
-# tokens, is the controlled one. And a probe's accuracy shows that the
-# information is linearly decodable from the state, not that the model uses it
-# to plan: a state can carry the future because the past determines it.
+# tokens, is the controlled one, so the scoreboard's verdict uses gold text.
+# And a probe's accuracy shows that the information is linearly decodable from
+# the state, not that the model uses it to plan: a state can carry the future
+# because the past determines it.
+#
+# **Which layer.** The verdict reads one layer, fixed before the run: the
+# curve layer {glue:text}`pl_curve_layer` (the last one unless `curve_layer`
+# says otherwise). Choosing the best layer after looking at the held-out
+# scores would bias the test, so the table below reports every probed layer
+# instead: on gold text the interval of the difference lies above zero at
+# {glue:text}`pl_gold_layers_above` layers, on own generations at
+# {glue:text}`pl_own_layers_above`.
+
+# %% tags=["remove-input"]
+chapter.layers_table(results)
 
 # %% [markdown]
 # ```{glue:figure} fig_pl_heatmap

@@ -80,8 +80,10 @@ CLAIMS: tuple[Claim, ...] = (
           "the bootstrap over prefixes"),
     Claim("probe-ahead", "probing", "aligned hidden states are more forward-predictive",
           "RLHF states encode tokens several positions ahead better than Base", "05_planning_ahead",
-          "direction: (aligned - Base) probe gain over the no-state baseline, 95% interval above 0, and both "
-          "gains above 0 (a probe that loses to its baseline shows no planning)", source="summary only"),
+          "direction: on gold text (both models read the same tokens), the (aligned - Base) probe gain over the "
+          "no-state baseline, mean over k >= 2 at the curve layer fixed before the run (the last; every layer is "
+          "reported on the page), 95% interval over held-out documents above 0, and both gains above 0 (a probe "
+          "that loses to its baseline shows no planning)", source="summary only"),
     Claim("frontier", "beyond the paper", "is there a cheap point between Base and aligned?",
           "open question in the paper's discussion", "06_tradeoff_frontier",
           "not testable here: the paper states no result to reproduce; the chapter reports the frontier"),

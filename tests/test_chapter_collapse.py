@@ -35,7 +35,7 @@ def test_defaults_are_the_notebooks_parameters() -> None:
     assert chapter.Settings.defaults() == parameters_cell()
     s = chapter.Settings.from_values({})
     assert s.pair_list() == "mini-m-rlhf;mini-s-dpo" and s.scored_samples == 10
-    assert s.thresholds == (1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+    assert s.thresholds == (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
     assert s.stats_config().top_k == 32 and s.stats_config().thresholds == s.thresholds
     p = s.prompt_sampling(7)
     assert (p.n, p.top_p, p.temperature, p.max_new_tokens, p.seed) == (7, 0.9, 1.0, 128, 0)
@@ -55,7 +55,7 @@ def test_scored_samples_never_exceed_the_samples() -> None:
 
 
 def test_an_extra_threshold_is_counted() -> None:
-    assert chapter.Settings.from_values({"threshold": 1e-5}).thresholds == (1e-5,) + THRESHOLDS
+    assert chapter.Settings.from_values({"threshold": 1e-3}).thresholds == (1e-3,) + THRESHOLDS
 
 
 @pytest.mark.parametrize("bad", [{"top_p": 1.5}, {"temperature": -1.0}, {"n_samples": 0}, {"gold_tokens": 4},
@@ -328,7 +328,7 @@ def test_numbers() -> None:
         "col_top1_aligned_gold": "0.350", "col_top1_higher": "2 of 4",
         "col_above_base_own": "100", "col_above_aligned_own": "10", "col_above_base_gold": "100",
         "col_above_aligned_gold": "110", "col_threshold": "1e-08",
-        "col_own_lower_all": "1 of 2", "col_gold_higher_all": "1 of 2", "col_thr_range": "1e-10 to 1e-06",
+        "col_own_lower_all": "1 of 2", "col_gold_higher_all": "1 of 2", "col_thr_range": "1e-10 to 1e-4",
         "col_self_lower": "3 of 4", "col_self_gmean_base": "10.00", "col_self_gmean_aligned": f"{math.sqrt(80):.2f}",
         "col_prefix_setup": "3 prefix sets, the first 32 prefixes of each, 2 continuation(s) of at most 128 tokens "
                             "per prefix",

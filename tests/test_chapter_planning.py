@@ -93,7 +93,7 @@ def _table() -> pd.DataFrame:
 
 
 def _results(own: dict[str, float], gold: dict[str, float], plan_auc: float = 0.75,
-             **settings: object) -> chapter.Results:
+             gold_layer0: dict[str, float] | None = None, **settings: object) -> chapter.Results:
     s = chapter.Settings.from_values({"offsets": "1,2,4", "layers": "0,2", "curve_layer": 2, **settings})
     plan = [plan_row("base", "mini-s-base", [[(1, 2)], []],
                                      {"prompts": 3.0, "auc_probe": plan_auc, "auc_probe_lo": 0.6,
@@ -101,7 +101,9 @@ def _results(own: dict[str, float], gold: dict[str, float], plan_auc: float = 0.
             plan_row("aligned", "mini-s-dpo", [[], []], {"prompts": 0.0})]
     return chapter.Results(settings=s, base_name="mini-s-base", aligned_name="mini-s-dpo", not_built=["mini-m"],
                            layers=[0, 2], curve=2, table=_table(), sizes=pd.DataFrame(),
-                           comparisons={"own generations": own, "gold text": gold}, plan_rows=plan)
+                           comparisons={"own generations": own, "gold text": gold}, plan_rows=plan,
+                           by_layer={"own generations": {0: own, 2: own},
+                                     "gold text": {0: gold_layer0 or gold, 2: gold}})
 
 
 GROUPS = {"paired": 1.0, "groups_a": 16.0, "groups_b": 16.0}
@@ -172,7 +174,7 @@ def test_probe_ahead_does_not_reproduce(c: dict[str, float], why: str) -> None:
 
 def test_probe_ahead_with_one_held_out_prompt_or_no_interval_is_not_testable() -> None:
     v = probe_ahead_verdict(_c(0.3, 0.35, 0.05, 0.05, groups_a=1.0, groups_b=1.0))
-    assert v.word == NOT_TESTABLE and "1 held-out prompt" in v.reason
+    assert v.word == NOT_TESTABLE and "1 held-out document: a bootstrap over one held-out document" in v.reason
     assert probe_ahead_verdict(_c(0.3, 0.35, math.nan, math.nan)).word == NOT_TESTABLE
 
 
@@ -181,8 +183,8 @@ def test_negative_gains_fail_even_without_an_interval() -> None:
     v = probe_ahead_verdict(_c(-6.359, -4.999, 1.360, 1.360, groups_a=1.0, groups_b=1.0))
     assert v.word == DOES_NOT
     assert v.reason == ("the Base gain (-6.359 nats/token) and the aligned gain (-4.999 nats/token) are not above "
-                        "0: a probe that loses to its baseline shows no planning (1 held-out prompt: a bootstrap "
-                        "over one prompt gives a point, not an interval over prompts)")
+                        "0: a probe that loses to its baseline shows no planning (1 held-out document: a bootstrap "
+                        "over one held-out document gives a point, not an interval over held-out documents)")
     assert probe_ahead_verdict(_c(-0.1, 0.2, math.nan, math.nan)).word == DOES_NOT
 
 
@@ -201,23 +203,39 @@ def test_cells_aligned_ahead_none() -> None:
     assert cells_aligned_ahead(t, [1, 2, 4]) == "0 of 12"
 
 
-def test_claim_records() -> None:
-    (rec,) = chapter.claim_records(_results(OWN, GOLD))
+def test_claim_records_judge_gold_text_at_the_curve_layer() -> None:
+    (rec,) = chapter.claim_records(_results(GOLD, OWN))
     assert rec == {
         "claim_id": "probe-ahead", "verdict": REPRODUCES, "pair": "mini-s-base / mini-s-dpo", "scale": "full",
         "reason": "the direction holds, and both gains are above 0 (Base +0.300, aligned +0.350 nats/token)",
         "detail": "source: the paper's summary only (no figure or number of the paper to compare with, so no "
-                  "magnitude); the text probed is each model's own generations",
-        "measured": "own generations, layer 2: information gain over the token-only baseline, mean over "
+                  "magnitude); the text probed is gold text, which both models read token for token; layer rule: "
+                  "the curve layer (2), fixed before the run; every probed layer is reported on the page: the "
+                  "interval lies above 0 at 2 of 2 layers",
+        "measured": "gold text, layer 2: information gain over the token-only baseline, mean over "
                     "k >= 2, aligned +0.350 vs Base +0.300 nats/token; difference +0.050 (95% interval "
-                    "+0.010 to +0.090, paired bootstrap over the 16 held-out prompts)"}
-    (rec,) = chapter.claim_records(_results(GOLD, OWN, scale="smoke"))
+                    "+0.010 to +0.090, paired bootstrap over the 16 held-out documents)"}
+    # own generations ahead, gold text not: the verdict follows gold text
+    (rec,) = chapter.claim_records(_results(OWN, GOLD, scale="smoke"))
     assert rec["verdict"] == DOES_NOT and rec["scale"] == "smoke" and "includes zero" in rec["reason"]
-    (rec,) = chapter.claim_records(_results(_c(0.4, 0.2, -0.3, -0.1), GOLD))
+    # a better layer found after the fact does not rescue the fixed one
+    (rec,) = chapter.claim_records(_results(OWN, GOLD, gold_layer0=OWN))
+    assert rec["verdict"] == DOES_NOT and "above 0 at 1 of 2 layers" in rec["detail"]
+    (rec,) = chapter.claim_records(_results(OWN, _c(0.4, 0.2, -0.3, -0.1)))
     assert rec["verdict"] == DOES_NOT and "difference -0.200" in rec["measured"]
     unpaired = _c(0.3, 0.35, 0.01, 0.09, paired=0.0, groups_b=15.0)
-    (rec,) = chapter.claim_records(_results(unpaired, GOLD))
-    assert "independent bootstraps over the held-out prompts (16 Base, 15 aligned)" in rec["measured"]
+    (rec,) = chapter.claim_records(_results(OWN, unpaired))
+    assert "independent bootstraps over the held-out documents (16 Base, 15 aligned)" in rec["measured"]
+
+
+def test_layers_table_reports_every_layer_and_marks_the_verdict_layer() -> None:
+    r = _results(OWN, GOLD, gold_layer0=OWN)
+    t = chapter.layers_table(r)
+    assert len(t) == 4 and set(t["source"]) == {"own generations", "gold text"}
+    marked = t[t["verdict layer"]]
+    assert len(marked) == 1 and marked.iloc[0]["source"] == "gold text" and marked.iloc[0]["layer"] == 2
+    n = chapter.numbers(r)
+    assert n["pl_gold_layers_above"] == "1 of 2" and n["pl_own_layers_above"] == "2 of 2"
 
 
 def test_claim_records_are_valid_scoreboard_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

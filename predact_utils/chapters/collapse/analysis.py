@@ -36,7 +36,7 @@ from predact_utils.lm.scoring import SequenceScores, encode_documents
 from predact_utils.runs.generations import PromptRun
 
 #: The paper's threshold and the range over which the chapter checks its conclusion.
-THRESHOLDS: tuple[float, ...] = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+THRESHOLDS: tuple[float, ...] = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
 
 
 @dataclass

@@ -410,7 +410,7 @@ def numbers(results: Results) -> dict[str, str]:
     ratios = ratio_by_threshold(r.above)
     out["col_own_lower_all"] = _share((ratios.xs("own", level="text") < 1).all(axis=1))
     out["col_gold_higher_all"] = _share((ratios.xs("gold", level="text") > 1).all(axis=1))
-    out["col_thr_range"] = f"{min(s.thresholds):g} to {max(s.thresholds):g}"
+    out["col_thr_range"] = f"{min(s.thresholds):.0e} to {max(s.thresholds):.0e}".replace("e-0", "e-")
     out["col_self_lower"] = _share(self_lower(r.cross))
     main_self = self_perplexity(r.cross).loc[main]
     for model in ROLES:

@@ -9,11 +9,12 @@ from .page import (
     claim_records,
     curves_interactive,
     figures,
+    layers_table,
     numbers,
     plan_table,
     scores_table,
     sizes_table,
 )
 
-__all__ = ["Results", "Settings", "claim_records", "curves_interactive", "figures", "numbers", "plan_table",
-           "run", "scores_table", "sizes_table"]
+__all__ = ["Results", "Settings", "claim_records", "curves_interactive", "figures", "layers_table", "numbers",
+           "plan_table", "run", "scores_table", "sizes_table"]

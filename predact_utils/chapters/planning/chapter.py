@@ -11,7 +11,7 @@ alignments. What the page shows is in :mod:`predact_utils.chapters.planning.page
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -123,6 +123,9 @@ class Results:
     comparisons: dict[str, dict[str, float]]  # by source: gain_difference at the curve layer (own generations:
     # over held-out prompts; gold text: over held-out documents)
     plan_rows: list[dict[str, Any]]  # one per role: the plan probe's summary
+    #: by source, then probed layer: the same comparison as ``comparisons`` at every layer (the page reports
+    #: them all; the scoreboard's verdict uses the curve layer, fixed before the run)
+    by_layer: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
 
 def gold_sequences(tokenizer: Any, settings: Settings) -> list[list[int]]:
@@ -226,9 +229,10 @@ def run(settings: Settings) -> Results:
     if s.split_by == "sequence":
         for role in ROLES:
             compared[(role, "own generations")] = regrouped(runs[(role, "own generations")], prompt_of[role])
-    comparisons = {src: gain_difference(compared[("base", src)], compared[("aligned", src)], curve, offsets,
-                                        s.ks_ahead, n_boot=s.n_boot, seed=s.seed)
-                   for src, _ in SOURCES}
+    by_layer = {src: {layer: gain_difference(compared[("base", src)], compared[("aligned", src)], layer, offsets,
+                                             s.ks_ahead, n_boot=s.n_boot, seed=s.seed) for layer in layers}
+                for src, _ in SOURCES}
+    comparisons = {src: by_layer[src][curve] for src, _ in SOURCES}
 
     # a sequence-level plan: the state after the prompt against the prompt's spans
     plan_rows = []
@@ -244,4 +248,4 @@ def run(settings: Settings) -> Results:
         plan_rows.append(plan_row(lm.role, lm.name, spans, summary))
     return Results(settings=s, base_name=models.base.name, aligned_name=models.aligned.name,
                    not_built=list(not_built), layers=layers, curve=curve, table=table, sizes=sizes,
-                   comparisons=comparisons, plan_rows=plan_rows)
+                   comparisons=comparisons, plan_rows=plan_rows, by_layer=by_layer)

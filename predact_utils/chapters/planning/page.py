@@ -35,21 +35,22 @@ def held_out_groups(c: dict[str, float]) -> int:
     return int(min(c["groups_a"], c["groups_b"]))
 
 
-def probe_ahead_verdict(c: dict[str, float]) -> Verdict:
-    """The rule of ``probe-ahead`` (:data:`predact_utils.claims.CLAIMS`): the 95% interval over held-out
-    prompts of the (aligned - Base) probe gain over the no-state baseline above 0, *and* both gains (``a``:
-    Base, ``b``: aligned) above 0, for a probe that loses to its baseline shows no planning. The paper gives
-    no number and no shape. A gain at or below 0 fails the claim whatever the interval; otherwise a single
-    held-out prompt (which resamples to itself: its "interval" is a point) leaves it not testable."""
+def probe_ahead_verdict(c: dict[str, float], unit: str = "held-out document") -> Verdict:
+    """The rule of ``probe-ahead`` (:data:`predact_utils.claims.CLAIMS`): the 95% interval over ``unit`` (gold
+    text: held-out documents) of the (aligned - Base) probe gain over the no-state baseline above 0, *and*
+    both gains (``a``: Base, ``b``: aligned) above 0, for a probe that loses to its baseline shows no
+    planning. The paper gives no number and no shape. A gain at or below 0 fails the claim whatever the
+    interval; otherwise a single held-out unit (which resamples to itself: its "interval" is a point) leaves
+    it not testable."""
     n = held_out_groups(c)
     losing = [f"the {name} gain ({g:+.3f} nats/token)" for name, g in (("Base", c["a"]), ("aligned", c["b"]))
               if not g > 0]
     why = (f"{' and '.join(losing)} {'is' if len(losing) == 1 else 'are'} not above 0: a probe that loses to its "
            "baseline shows no planning") if losing else ""
     if n < 2:
-        point = f"{n} held-out prompt: a bootstrap over one prompt gives a point, not an interval over prompts"
+        point = f"{n} {unit}: a bootstrap over one {unit} gives a point, not an interval over {unit}s"
         return Verdict(DOES_NOT, f"{why} ({point})") if losing else Verdict(NOT_TESTABLE, point)
-    v = decide(c["lo"], c["hi"], unit="held-out prompt")
+    v = decide(c["lo"], c["hi"], unit=unit)
     if v.word == NOT_TESTABLE:
         return Verdict(DOES_NOT, f"{why} ({v.reason})") if losing else v
     if losing:
@@ -60,6 +61,11 @@ def probe_ahead_verdict(c: dict[str, float]) -> Verdict:
         return v
     return Verdict(v.word, f"{v.reason}, and both gains are above 0 (Base {c['a']:+.3f}, aligned "
                            f"{c['b']:+.3f} nats/token)")
+
+
+def layers_above(by_layer: dict[int, dict[str, float]]) -> str:
+    """``"n of m"``: probed layers whose 95% interval of the (aligned - Base) gain lies above 0."""
+    return f"{sum(c['lo'] > 0 for c in by_layer.values())} of {len(by_layer)}"
 
 
 def plan_result_text(r: dict[str, Any]) -> str:
@@ -127,6 +133,9 @@ def numbers(results: Results) -> dict[str, str]:
         out[f"pl_{tag}_diff"] = f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]"
         out[f"pl_{tag}_verdict"] = difference_verdict(c)
     out["pl_cells_aligned_ahead"] = cells_aligned_ahead(table, s.ks_ahead)
+    for src, tag in SOURCES:
+        layers = results.by_layer.get(src, {})
+        out[f"pl_{tag}_layers_above"] = layers_above(layers) if layers else "n/a (not measured per layer)"
     out["pl_plan_n"] = f"{s.plan_ngram}"
     out["pl_plan_targets"] = plan_targets_text(s)
     out["pl_plan_min_share"] = f"{s.plan_min_share:.0%}"
@@ -153,21 +162,35 @@ def figures(results: Results) -> dict[str, Any]:
 
 
 def claim_records(results: Results) -> list[dict[str, Any]]:
-    """The scoreboard's record of this chapter (``probe-ahead``: own generations, mean over k >= 2), judged by
-    :func:`probe_ahead_verdict`."""
-    c = results.comparisons["own generations"]
-    v = probe_ahead_verdict(c)
+    """The scoreboard's record of this chapter (``probe-ahead``: gold text, mean over k >= 2, at the curve layer
+    fixed before the run), judged by :func:`probe_ahead_verdict`; the other layers are reported beside it."""
+    c = results.comparisons["gold text"]
+    v = probe_ahead_verdict(c, unit="held-out document")
     n = held_out_groups(c)
-    how = (f"paired bootstrap over the {n} held-out prompt{'' if n == 1 else 's'}" if c.get("paired", 0.0) else
-           f"independent bootstraps over the held-out prompts ({int(c['groups_a'])} Base, {int(c['groups_b'])} "
+    how = (f"paired bootstrap over the {n} held-out document{'' if n == 1 else 's'}" if c.get("paired", 0.0) else
+           f"independent bootstraps over the held-out documents ({int(c['groups_a'])} Base, {int(c['groups_b'])} "
            "aligned)")
-    measured = (f"own generations, layer {results.curve}: information gain over the token-only baseline, mean "
+    measured = (f"gold text, layer {results.curve}: information gain over the token-only baseline, mean "
                 f"over k >= 2, aligned {c['b']:+.3f} vs Base {c['a']:+.3f} nats/token; difference {c['diff']:+.3f} "
                 f"(95% interval {c['lo']:+.3f} to {c['hi']:+.3f}, {how})")
     detail = ("source: the paper's summary only (no figure or number of the paper to compare with, so no "
-              "magnitude); the text probed is each model's own generations")
+              "magnitude); the text probed is gold text, which both models read token for token; layer rule: "
+              f"the curve layer ({results.curve}), fixed before the run")
+    gold_layers = results.by_layer.get("gold text", {})
+    if len(gold_layers) > 1:
+        detail += (f"; every probed layer is reported on the page: the interval lies above 0 at "
+                   f"{layers_above(gold_layers)} layers")
     return [{"claim_id": "probe-ahead", "measured": measured, "verdict": v.word, "reason": v.reason,
              "pair": pair_label(results), "scale": results.settings.scale, "detail": detail}]
+
+
+def layers_table(results: Results) -> pd.DataFrame:
+    """The (aligned - Base) gain difference, mean over k >= 2, with its 95% interval, at every probed layer
+    and for both text sources (the scoreboard uses gold text at the curve layer)."""
+    rows = [{"source": src, "layer": layer, "Base gain": c["a"], "aligned gain": c["b"], "difference": c["diff"],
+             "lo": c["lo"], "hi": c["hi"], "verdict layer": layer == results.curve and src == "gold text"}
+            for src, layers in results.by_layer.items() for layer, c in layers.items()]
+    return pd.DataFrame(rows).round(4)
 
 
 def sizes_table(results: Results) -> pd.DataFrame:
