@@ -62,6 +62,7 @@ example_prompt = "comparison-01"
 sankey_prompts = 6
 max_anchors = 10
 live_widgets = False
+control_prompts = 20
 
 # %% tags=["remove-cell"]
 from predact_utils.book.pages import run_chapter
@@ -98,17 +99,29 @@ settings, results = run_chapter(chapter, globals())
 # :name: fig-an-ngrams
 #
 # Share of a prompt's generations that contain the prompt's most common
-# n-gram, against n; mean over prompts with a 95% bootstrap band. Crosses: the
-# paper's values for RLHF models (most common 10-gram in about 60% of
-# generations, a 25-gram shared by about 25%).
+# n-gram, against n; mean over prompts with a 95% bootstrap band. Dashed: both
+# models with lengths matched; dotted: chance (the same measure on answers to
+# other prompts). Crosses: the paper's values for RLHF models (most common
+# 10-gram in about 60% of generations, a 25-gram shared by about 25%).
 # ```
 #
 # In this run the most common 10-gram of a prompt appears in
 # {glue:text}`an_ng10_aligned` of the aligned model's generations and in
 # {glue:text}`an_ng10_base` of the Base model's (paper, RLHF: about 60%); the
 # most common 25-gram in {glue:text}`an_ng25_aligned` and
-# {glue:text}`an_ng25_base` (paper: about 25%). Hover over the interactive
-# version, or pick a single prompt from its menu:
+# {glue:text}`an_ng25_base` (paper: about 25%).
+#
+# **Controls.** Two things other than prompt-specific anchors raise these
+# numbers. *Length*: a longer answer holds more n-grams, and the two models'
+# answers differ in length; the dashed curves cut the $j$-th Base and the
+# $j$-th aligned answer of each prompt to the shorter of the two. *Habit*: a
+# model that opens or closes every answer the same way shares n-grams across
+# prompts; the dotted curves are the same measure on groups of the model's
+# answers to *other* prompts (member $j$ of prompt $i$'s group answers prompt
+# $i + 1 + (j \bmod (P - 1))$ of the $P$ prompts), which is what chance gives. In this run,
+# {glue:text}`an_ng_controls`. The scoreboard counts the n-gram claims only
+# when both controls hold. Hover over the interactive version, or pick a single
+# prompt from its menu:
 
 # %% tags=["remove-input"]
 show_plotly(chapter.plotly_ngrams(results), div_id="an-ngrams-plotly")
@@ -280,8 +293,9 @@ chapter.table_position_edges(results)
 # Generations whose token is aligned with at least
 # {glue:text}`an_min_others_text` other generations of the same prompt, by
 # normalised position (left) and token position (right); mean over prompts with
-# 95% bootstrap bands. Right, dotted: generations still running at that
-# position.
+# 95% bootstrap bands. Left, dashed: lengths matched; dotted: chance (answers
+# to other prompts aligned together); both on the control prompts. Right,
+# dotted: generations still running at that position.
 # ```
 #
 # Averaged over positions, {glue:text}`an_pos_mean_aligned` of the
@@ -294,8 +308,15 @@ chapter.table_position_edges(results)
 # {glue:text}`an_pos_middle_aligned` in the middle and
 # {glue:text}`an_pos_last_aligned` in the last tenth: it is
 # {glue:text}`an_pos_shape` (Base: {glue:text}`an_pos_first_base`,
-# {glue:text}`an_pos_middle_base`, {glue:text}`an_pos_last_base`). Interactive
-# version (the menu switches the position axis):
+# {glue:text}`an_pos_middle_base`, {glue:text}`an_pos_last_base`).
+#
+# **Controls.** The same two controls as for the n-grams, aligned again with
+# MAFFT on {glue:text}`an_ctrl_prompts` prompts spread evenly over the list
+# (`control_prompts`; each alignment costs as much as a real one): the Base and
+# aligned answers cut to equal lengths, and each model's answers to other
+# prompts aligned together. In this run, {glue:text}`an_pos_controls`. The
+# scoreboard counts Fig. 1 only when both controls hold. Interactive version
+# (the menu switches the position axis):
 
 # %% tags=["remove-input"]
 show_plotly(chapter.plotly_position(results), div_id="an-position-plotly")

@@ -45,14 +45,19 @@ CLAIMS: tuple[Claim, ...] = (
           "beginning and the end", "04_anchor_spans",
           "direction: mean over positions of (aligned - Base) generations aligned with >= 5 others, 95% interval "
           "over prompts above 0; shape: the aligned curve's first and last tenth both above its middle; the "
-          "paper gives no number"),
+          "paper gives no number; controls (on the control prompts): the difference with lengths matched, and "
+          "the aligned curve over its chance baseline (answers to other prompts aligned together), both with "
+          "95% intervals above 0, else does not reproduce"),
     Claim("ngram-10", "n-grams", "the most common 10-gram recurs across a prompt's aligned generations",
           "about 60% of RLHF generations contain the prompt's most common 10-gram", "04_anchor_spans",
           "direction: (aligned - Base) share of generations holding the prompt's most common 10-gram, 95% "
-          "interval over prompts above 0; magnitude: aligned share / 60% within 0.5 to 2"),
+          "interval over prompts above 0; magnitude: aligned share / 60% within 0.5 to 2; controls: the "
+          "difference with lengths matched, and the aligned share over its chance baseline (answers to other "
+          "prompts), both with 95% intervals above 0, else does not reproduce"),
     Claim("ngram-25", "n-grams", "long n-grams are shared too",
           "about 25% of outputs for a prompt share a 25-gram", "04_anchor_spans",
-          "direction: as ngram-10 for the most common 25-gram; magnitude: aligned share / 25% within 0.5 to 2"),
+          "direction: as ngram-10 for the most common 25-gram; magnitude: aligned share / 25% within 0.5 to 2; "
+          "controls as ngram-10"),
     Claim("fig2a-worse", "Fig. 2A", "aligned models are worse world models (higher perplexity on gold text)",
           "RLHF worse than Base on all 9 corpora, every family and size", "02_world_modeling",
           "family of pair x corpus comparisons of the RLHF pairs (all pairs when the run has none): "

@@ -85,8 +85,11 @@ ALIGNED_GRAPH = graph(2, [(START, A0, A1, END), (START, A0, O1, END), (START, ("
 BASE_GRAPH = graph(0, [(START, END), (START, ("free", 0), END)])
 
 
+HOLDS = ((0.8, 0.2, 1.4), (3.0, 2.0, 4.0))  # (length-matched difference, above chance): both intervals above 0
+
+
 def crafted(edges: pd.DataFrame | None = None, band: tuple[float, float] = (0.5, 1.5),
-            ngram_bands: dict | None = None, **settings) -> chapter.Results:
+            ngram_bands: dict | None = None, controls: tuple | None = HOLDS, **settings) -> chapter.Results:
     s = chapter.Settings.from_values(settings)
     ngram_mean = pd.DataFrame({n: [0.1 + 0.01 * n, 0.5 + 0.01 * n] for n in range(1, s.max_n + 1)},
                               index=pd.Index([BASE, ALIGNED], name="model"))
@@ -110,7 +113,8 @@ def crafted(edges: pd.DataFrame | None = None, band: tuple[float, float] = (0.5,
         span_summary=spans_, example_spans=pd.DataFrame(), check_prompts=1, overflow_table=pd.DataFrame(),
         sankey_example=(BASE_GRAPH, ALIGNED_GRAPH), sankey_examples=[("Why?", BASE_GRAPH, ALIGNED_GRAPH)] * 2,
         curves=PositionCurves({}, {}, {}, np.array([])), edges=edges, position_diff=np.array([1.0, 2.0, 0.5]),
-        position_band=band, ngram_bands=ngram_bands)
+        position_band=band, ngram_bands=ngram_bands, control_index=[0, 1] if controls else [],
+        position_controls=controls, ngram_controls={n: controls for n in ngram_bands} if controls else {})
 
 
 def test_numbers_of_crafted_results() -> None:
@@ -135,6 +139,14 @@ def test_numbers_of_crafted_results() -> None:
         "and its 60% is 1.00 times the paper's about 60%; at n = 25 the aligned model shows no clear difference "
         "from Base (-2.0 points, 95% interval -5.0 to +1.0), and its 75% is 3.00 times the paper's about 25%")
     assert "an_mafft_version" in out and all(isinstance(v, str) for v in out.values())
+    assert out["an_ctrl_prompts"] == "2"
+    assert out["an_ng_controls"].startswith("at n = 10, with lengths matched the difference is +80.0 points (95% "
+                                            "interval +20.0 to +140.0, the 2 prompts); the aligned model's margin")
+    assert out["an_pos_controls"] == ("with lengths matched the difference is +0.8 generations (95% interval +0.2 "
+                                      "to +1.4, the 2 control prompts); the aligned model's margin over its "
+                                      "chance baseline is +3.0 generations (95% interval +2.0 to +4.0)")
+    bare = chapter.numbers(crafted(controls=None))
+    assert bare["an_ng_controls"] == bare["an_pos_controls"] == "not run (fewer than 2 prompts)"
 
 
 def test_numbers_below_the_paper_n() -> None:
@@ -161,14 +173,19 @@ def test_claim_records_of_crafted_results() -> None:
     assert fig1["measured"] == (
         "generations aligned with >= 5 others, mean over positions: aligned 6.2 vs Base 2.0 of 12; difference "
         "+1.2 generations (95% interval +0.5 to +1.5, resampling the 2 prompts); aligned curve 8.0 in the first "
-        "tenth, 5.0 in the middle, 7.0 in the last tenth; the paper gives no number")
+        "tenth, 5.0 in the middle, 7.0 in the last tenth; the paper gives no number; with lengths matched the "
+        "difference is +0.8 (95% interval +0.2 to +1.4, the 2 control prompts); the aligned model's margin over "
+        "its chance baseline is +3.0 (95% interval +2.0 to +4.0)")
     assert "shape holds" in fig1["reason"] and "magnitude" not in fig1["reason"]
+    assert "both controls hold" in fig1["reason"]
     # n = 10: interval +10 to +50 points, aligned 60% against the paper's 60%: ratio 1.00
     assert records[1]["verdict"] == REPRODUCES and "magnitude 1.00 times the paper's" in records[1]["reason"]
     assert records[1]["measured"] == (
         "most common 10-gram in 60% of aligned and 20% of Base generations; difference +30.0 points "
         "(95% interval +10.0 to +50.0, resampling the 2 prompts); magnitude ratio 1.00 (aligned 60% / the "
-        "paper's 60%)")
+        "paper's 60%); with lengths matched the difference is +80.0 points (95% interval +20.0 to +140.0, the 2 "
+        "prompts); the aligned model's margin over its chance baseline is +300.0 points (95% interval +200.0 to "
+        "+400.0)")
     # n = 25: the interval -5 to +1 points straddles zero, whatever the ratio (75% / 25% = 3.00)
     assert records[2]["verdict"] == DOES_NOT and "includes zero" in records[2]["reason"]
     assert "magnitude ratio 3.00 (aligned 75% / the paper's 25%)" in records[2]["measured"]
@@ -320,3 +337,24 @@ def test_example_spans_table_decodes_the_tokens() -> None:
                                          "verbatim in": "4 of 4", "text": "0⏎1"}]
     assert list(tables.example_spans_table({}, str).columns) == ["model", "span", "columns", "tokens",
                                                                  "verbatim in", "text"]
+
+
+@pytest.mark.parametrize(("controls", "word", "why"), [
+    # the raw effect vanishes once the two models' generations have equal lengths
+    (((0.05, -0.1, 0.2), (3.0, 2.0, 4.0)), DOES_NOT, "with lengths matched the difference is +0.05"),
+    # the aligned model lines up no more than its own generations of other prompts do
+    (((0.8, 0.2, 1.4), (0.0, -0.5, 0.5)), DOES_NOT, "above the chance baseline the difference is +0"),
+    (((0.8, 0.2, 1.4), (float("nan"),) * 3), NOT_TESTABLE, "above the chance baseline"),
+])
+def test_a_failed_or_missing_control_overrides_the_raw_direction(controls, word, why) -> None:
+    records = chapter.claim_records(crafted(controls=controls))
+    fig1, ng10 = records[0], records[1]
+    for rec in (fig1, ng10):
+        assert rec["verdict"] == word and why in rec["reason"], rec["reason"]
+        assert rec["reason"].startswith("the raw difference lies above 0, but")
+
+
+def test_without_controls_the_record_says_so() -> None:
+    fig1 = chapter.claim_records(crafted(controls=None))[0]
+    assert fig1["measured"].endswith("; controls not run (fewer than 2 prompts)") and fig1["verdict"] == REPRODUCES
+

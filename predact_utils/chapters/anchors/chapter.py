@@ -18,6 +18,7 @@ import pandas as pd
 
 from predact_utils.chapters.anchors import tables
 from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph, alignment_summary, anchor_spans
+from predact_utils.chapters.anchors.controls import control_indices, length_matched, other_prompt_groups
 from predact_utils.chapters.anchors.msa import Alignment, align_prompts, mafft_version, parse_options
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table
 from predact_utils.chapters.anchors.plots import (
@@ -29,6 +30,7 @@ from predact_utils.chapters.anchors.plots import (
 )
 from predact_utils.chapters.anchors.verdicts import (
     Band,
+    above_chance,
     fig1_verdict,
     ngram_claim_verdict,
     ngram_difference,
@@ -76,6 +78,8 @@ class Settings(PromptChapterSettings):
     sankey_prompts: int = param(6, minimum=1, doc="prompts of the interactive Sankey menu")
     max_anchors: int = param(10, minimum=1, doc="anchor spans drawn in a Sankey")
     live_widgets: bool = param(False, doc="an ipywidgets menu over all prompts (live kernel only)")
+    control_prompts: int = param(20, minimum=0, smoke=2,
+                                 doc="prompts (spread evenly) of the aligned controls: chance and equal lengths")
 
 
     @property
@@ -145,6 +149,17 @@ class Results:
     alignments: dict[str, list[Alignment]] = field(default_factory=dict)
     spans: dict[str, list[list[AnchorSpan]]] = field(default_factory=dict)
     tokenizer: Any = None
+    #: controls (:mod:`~predact_utils.chapters.anchors.controls`): n-gram coverage of the chance groups and of
+    #: the length-matched generations (all prompts), the alignment curves of both on the control prompts
+    ngram_chance: pd.DataFrame | None = None
+    ngram_matched: pd.DataFrame | None = None
+    control_index: list[int] = field(default_factory=list)
+    chance_curves: PositionCurves | None = None
+    matched_curves: PositionCurves | None = None
+    #: per paper-reported n: (length-matched aligned - Base, aligned above chance), each a Band over prompts
+    ngram_controls: dict[int, tuple[Band, Band]] = field(default_factory=dict)
+    #: Fig. 1: (length-matched aligned - Base, aligned above chance), each a Band over the control prompts
+    position_controls: tuple[Band, Band] | None = None
 
     @property
     def role_colors(self) -> tuple[str, str]:
@@ -224,6 +239,7 @@ def run(settings: Settings) -> Results:
                                        seed=s.seed)
     bands = {n: ngram_difference(ngram_table, n, names["base"], names["aligned"], seed=s.seed)
              for n, _ in PAPER_REPORTED if n <= s.max_n}
+    ctrl = _controls(s, per_prompt, names, prompt_ids, ngram_table, curves, options)
     return Results(
         settings=s, pair=spec.name, method=spec.method,
         model_names={"base": models.base.name, "aligned": models.aligned.name}, not_built=list(not_built),
@@ -235,7 +251,47 @@ def run(settings: Settings) -> Results:
         span_table=span_table, span_summary=tables.span_summary(span_table), example_spans=example_spans,
         check_prompts=check_n, overflow_table=overflow, sankey_example=sankey_example,
         sankey_examples=sankey_examples, curves=curves, edges=edges, position_diff=diff, position_band=(lo, hi),
-        ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer)
+        ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer, **ctrl)
+
+
+def _controls(s: Settings, per_prompt: dict[str, list[Any]], names: dict[str, str], prompt_ids: list[str],
+              ngram_table: pd.DataFrame, curves: PositionCurves, options: tuple[str, ...]) -> dict[str, Any]:
+    """The chance baseline and the length-matched comparison of both measures (the Results fields of the
+    controls): n-grams on every prompt, alignments on ``control_prompts`` of them."""
+    base, aligned = names["base"], names["aligned"]
+    nan_band = (float("nan"),) * 3
+    if len(prompt_ids) < 2:
+        return {}
+    chance = {names[r]: other_prompt_groups(per_prompt[r]) for r in ROLES}
+    cut_base, cut_aligned = length_matched(per_prompt["base"], per_prompt["aligned"])
+    matched = {base: cut_base, aligned: cut_aligned}
+    ngram_chance = coverage_table(chance, prompt_ids, max_n=s.max_n)
+    ngram_matched = coverage_table(matched, prompt_ids, max_n=s.max_n)
+    ngram_controls = {n: (ngram_difference(ngram_matched, n, base, aligned, seed=s.seed),
+                          above_chance(ngram_table, ngram_chance, n, aligned, seed=s.seed))
+                      for n, _ in PAPER_REPORTED if n <= s.max_n}
+    out: dict[str, Any] = {"ngram_chance": ngram_chance, "ngram_matched": ngram_matched,
+                           "ngram_controls": ngram_controls}
+    idx = control_indices(len(prompt_ids), s.control_prompts)
+    if not idx:
+        return out
+
+    def aligned_curves(sets: dict[str, list[Any]]) -> PositionCurves:
+        al = {m: align_prompts([g[i] for i in idx], options, timeout=s.mafft_timeout, n_overflow=s.mafft_overflow)
+              for m, g in sets.items()}
+        return tables.position_curves(al, s.min_others, s.n_points, s.max_new_tokens)
+
+    chance_curves, matched_curves = aligned_curves(chance), aligned_curves(matched)
+    if len(idx) >= 2:
+        d, lo, hi = position_difference(matched_curves.normalised[base], matched_curves.normalised[aligned],
+                                        seed=s.seed)
+        c, c_lo, c_hi = position_difference(chance_curves.normalised[aligned], curves.normalised[aligned][idx],
+                                            seed=s.seed)
+        position_controls = ((float(d.mean()), lo, hi), (float(c.mean()), c_lo, c_hi))
+    else:
+        position_controls = (nan_band, nan_band)
+    return {**out, "control_index": idx, "chance_curves": chance_curves, "matched_curves": matched_curves,
+            "position_controls": position_controls}
 
 
 def _overflow_rows(s: Settings, runs: dict[str, Any], alignments: dict[str, list[Alignment]],
@@ -311,6 +367,15 @@ def numbers(results: Results) -> dict[str, str]:
     out["an_pos_verdict"] = position_verdict(lo, hi)
     coverage = {n: r.ngram_mean.loc[names["aligned"], n] for n in r.ngram_bands}
     out["an_ng_verdict"] = ngram_verdict(r.ngram_bands, coverage, s.max_n)
+    out["an_ctrl_prompts"] = f"{len(r.control_index)}"
+    out["an_ng_controls"] = "; ".join(
+        f"at n = {n}," + _controls_text(*r.ngram_controls[n], f"the {len(r.prompts)} prompts", 100.0, " points")[1:]
+        for n in r.ngram_controls) or "not run (fewer than 2 prompts)"
+    if r.position_controls is not None:
+        out["an_pos_controls"] = _controls_text(*r.position_controls, f"the {len(r.control_index)} control prompts",
+                                                1.0, " generations")[2:]
+    else:
+        out["an_pos_controls"] = "not run (fewer than 2 prompts)"
     return out
 
 
@@ -322,15 +387,22 @@ def figures(results: Results) -> dict[str, Any]:
     r, s = results, results.settings
     i = r.example_index
     return {
-        "fig_an_ngrams": ngram_figure(r.ngram_table, r.colors, seed=s.seed),
+        "fig_an_ngrams": ngram_figure(r.ngram_table, r.colors, seed=s.seed,
+                                      controls=_present({"matched": r.ngram_matched, "chance": r.ngram_chance})),
         "fig_an_sankey": sankey_pair_figure(r.prompts[i]["prompt"], *r.sankey_example, r.decode, r.role_colors,
                                             r.pair_names),
         "fig_an_alignment": alignment_figure([(r.names[role], r.alignments[role][i].columns, r.spans[role][i],
                                                r.colors[r.names[role]]) for role in ROLES],
                                              min_others=s.min_others),
         "fig_an_position": position_figure(r.curves, r.colors, min_others=s.min_others, seed=s.seed,
-                                           n_samples=s.samples_used),
+                                           n_samples=s.samples_used,
+                                           controls=_present({"matched": r.matched_curves, "chance": r.chance_curves})),
     }
+
+
+def _present(controls: dict[str, Any]) -> dict[str, Any]:
+    """The controls that were run."""
+    return {k: v for k, v in controls.items() if v is not None}
 
 
 def _interval(results: Results, lo: float, hi: float) -> tuple[float, float]:
@@ -348,7 +420,8 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
     lo, hi = r.position_band
     edge = r.edges.loc[aligned]
     first, middle, last = (float(edge[k]) for k in tables.EDGE_PARTS)
-    v = fig1_verdict(*_interval(r, lo, hi), first, middle, last)
+    matched, chance = r.position_controls or (None, None)
+    v = fig1_verdict(*_interval(r, lo, hi), first, middle, last, matched=matched, chance=chance)
     records = [{
         "claim_id": "fig1-anchors",
         "measured": f"generations aligned with >= {s.min_others} others, mean over positions: aligned "
@@ -356,23 +429,42 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                     f"{r.edges.loc[base, 'mean over positions']:.1f} of {s.samples_used}; difference "
                     f"{r.position_diff.mean():+.1f} generations (95% interval {lo:+.1f} to {hi:+.1f}, "
                     f"resampling the {n_prompts} prompts); aligned curve {first:.1f} in the first tenth, "
-                    f"{middle:.1f} in the middle, {last:.1f} in the last tenth; the paper gives no number",
+                    f"{middle:.1f} in the middle, {last:.1f} in the last tenth; the paper gives no number"
+                    + _controls_text(matched, chance, f"the {len(r.control_index)} control prompts", 1.0, ""),
         "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
-        "detail": "shape: the aligned curve's first and last tenth must both lie above its middle",
+        "detail": "shape: the aligned curve's first and last tenth must both lie above its middle; controls: "
+                  "the same difference with each Base and aligned generation cut to the shorter of the two, and "
+                  "the aligned curve against the same alignment of generations of other prompts (chance)",
     }]
     for (n, paper), claim_id in zip(PAPER_REPORTED, ("ngram-10", "ngram-25"), strict=True):
         if n <= s.max_n:
             d, d_lo, d_hi = r.ngram_bands[n]
             share = float(r.ngram_mean.loc[aligned, n])
             d_lo_v, d_hi_v = _interval(r, d_lo, d_hi)
-            v = ngram_claim_verdict((d, d_lo_v, d_hi_v), share, paper)
+            matched, chance = r.ngram_controls.get(n, (None, None))
+            v = ngram_claim_verdict((d, d_lo_v, d_hi_v), share, paper, matched=matched, chance=chance)
             records.append({
                 "claim_id": claim_id,
                 "measured": f"most common {n}-gram in {100 * share:.0f}% of aligned and "
                             f"{100 * r.ngram_mean.loc[base, n]:.0f}% of Base generations; difference "
                             f"{100 * d:+.1f} points (95% interval {100 * d_lo:+.1f} to {100 * d_hi:+.1f}, "
                             f"resampling the {n_prompts} prompts); magnitude ratio {share / paper:.2f} "
-                            f"(aligned {100 * share:.0f}% / the paper's {100 * paper:.0f}%)",
-                "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale, "detail": "",
+                            f"(aligned {100 * share:.0f}% / the paper's {100 * paper:.0f}%)"
+                            + _controls_text(matched, chance, f"the {n_prompts} prompts", 100.0, " points"),
+                "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
+                "detail": "controls: the same difference with each Base and aligned generation cut to the shorter "
+                          "of the two, and the aligned share against groups of generations of other prompts "
+                          "(chance)",
             })
     return records
+
+
+def _controls_text(matched: Band | None, chance: Band | None, over: str, scale: float, unit: str) -> str:
+    """The measured text of both controls (empty when they were not run)."""
+    if matched is None or chance is None:
+        return "; controls not run (fewer than 2 prompts)"
+    (m, m_lo, m_hi), (c, c_lo, c_hi) = matched, chance
+    return (f"; with lengths matched the difference is {scale * m:+.1f}{unit} (95% interval {scale * m_lo:+.1f} to "
+            f"{scale * m_hi:+.1f}, {over}); the aligned model's margin over its chance baseline is {scale * c:+.1f}{unit} "
+            f"(95% interval {scale * c_lo:+.1f} to {scale * c_hi:+.1f})")
+

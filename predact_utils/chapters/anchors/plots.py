@@ -278,13 +278,18 @@ class PositionCurves:
 
 
 def position_figure(curves: PositionCurves, colors: dict[str, str], min_others: int = 5, seed: int = 0,
-                    n_samples: int | None = None) -> Figure:
-    """Fig. 1 bottom: mean over prompts with a 95% bootstrap band, normalised (left) and absolute (right)."""
+                    n_samples: int | None = None, controls: dict[str, PositionCurves] | None = None) -> Figure:
+    """Fig. 1 bottom: mean over prompts with a 95% bootstrap band, normalised (left) and absolute (right);
+    ``controls`` (``matched``, ``chance``: curves of the control prompts) are drawn as mean lines on the left."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
     for model, mat in curves.normalised.items():
         mean, lo, hi = prompt_band(mat, seed=seed)
         ax1.plot(curves.points, mean, color=colors[model], label=model, lw=1.8)
         ax1.fill_between(curves.points, lo, hi, color=colors[model], alpha=0.2, lw=0)
+    for kind, ctrl in (controls or {}).items():
+        ls, what = CONTROL_STYLES[kind]
+        for model, mat in ctrl.normalised.items():
+            ax1.plot(ctrl.points, mat.mean(axis=0), color=colors[model], ls=ls, lw=1.1, label=f"{model}: {what}")
     for model, mat in curves.absolute.items():
         x = np.arange(mat.shape[1])
         mean, lo, hi = prompt_band(mat, seed=seed)
@@ -341,8 +346,15 @@ def position_plotly(curves: PositionCurves, colors: dict[str, str], min_others: 
 # ---------------------------------------------------------------- n-gram curves
 
 
-def ngram_figure(table: pd.DataFrame, colors: dict[str, str], seed: int = 0, paper_model: str | None = None) -> Figure:
-    """Share of generations containing the prompt's most common n-gram, mean over prompts with a 95% band."""
+#: Line styles of the controls beside the real curves.
+CONTROL_STYLES: dict[str, tuple[str, str]] = {"matched": ("--", "lengths matched"),
+                                              "chance": (":", "chance: other prompts' generations")}
+
+
+def ngram_figure(table: pd.DataFrame, colors: dict[str, str], seed: int = 0, paper_model: str | None = None,
+                 controls: dict[str, pd.DataFrame] | None = None) -> Figure:
+    """Share of generations containing the prompt's most common n-gram, mean over prompts with a 95% band;
+    ``controls`` (``matched``, ``chance``: coverage tables of the same shape) are drawn as mean lines."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for model, t in table.groupby("model", sort=False):
         mat = t.pivot(index="prompt", columns="n", values="coverage").to_numpy()
@@ -350,6 +362,11 @@ def ngram_figure(table: pd.DataFrame, colors: dict[str, str], seed: int = 0, pap
         mean, lo, hi = prompt_band(mat, seed=seed)
         ax.plot(n, 100 * mean, color=colors[model], label=model, lw=1.8)
         ax.fill_between(n, 100 * lo, 100 * hi, color=colors[model], alpha=0.2, lw=0)
+    for kind, ctrl in (controls or {}).items():
+        ls, what = CONTROL_STYLES[kind]
+        for model, t in ctrl.groupby("model", sort=False):
+            mean = t.groupby("n")["coverage"].mean()
+            ax.plot(mean.index, 100 * mean.to_numpy(), color=colors[model], ls=ls, lw=1.1, label=f"{model}: {what}")
     xs, ys = zip(*PAPER_REPORTED, strict=True)
     ax.scatter(xs, [100 * y for y in ys], marker="X", s=90, color="black", zorder=5,
                label="paper, RLHF model (reported)" + (f"; compare {paper_model}" if paper_model else ""))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from predact_utils.bootstrap import mean_band
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED
-from predact_utils.verdicts import Verdict, decide
+from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES, Verdict, decide
 
 #: (mean, low, high) of a difference over prompts.
 Band = tuple[float, float, float]
@@ -64,21 +64,61 @@ def shape_verdict(first: float, middle: float, last: float) -> str:
     return "not higher at both ends than in the middle"
 
 
-def fig1_verdict(lo: float, hi: float, first: float, middle: float, last: float) -> Verdict:
+def controlled(v: Verdict, matched: Band, chance: Band, unit: str = "control prompt") -> Verdict:
+    """A verdict whose raw direction holds kept only when both controls hold too: the (aligned - Base)
+    difference with lengths matched (``matched``) and the aligned model's margin over its chance baseline
+    (``chance``: real minus other-prompt groups) must both have 95% intervals above 0. A control that fails
+    makes the claim "does not reproduce" (the raw effect is what length or chance gives); a control that
+    could not be measured (no interval) leaves it "not testable here"."""
+    if v.word not in (REPRODUCES, DIRECTION_ONLY):
+        return v
+    missing, failed = [], []
+    for name, (d, lo, hi) in (("with lengths matched", matched), ("above the chance baseline", chance)):
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            missing.append(name)
+        elif not lo > 0:
+            failed.append(f"{name} the difference is {d:+.3g} (95% interval over {unit}s {lo:+.3g} to {hi:+.3g}, "
+                          "not above 0)")
+    if failed:
+        return Verdict(DOES_NOT, "the raw difference lies above 0, but " + "; ".join(failed))
+    if missing:
+        return Verdict(NOT_TESTABLE, f"the raw difference lies above 0, but the controls ({', '.join(missing)}) "
+                                     f"have no interval (fewer than 2 {unit}s)")
+    return Verdict(v.word, f"{v.reason}; both controls hold (with lengths matched {matched[0]:+.3g}, above "
+                           f"chance {chance[0]:+.3g})")
+
+
+def fig1_verdict(lo: float, hi: float, first: float, middle: float, last: float,
+                 matched: Band | None = None, chance: Band | None = None) -> Verdict:
     """The rule of ``fig1-anchors``: the 95% interval over prompts of the mean over positions of (aligned -
     Base) generations aligned with >= k others above 0; shape: the aligned curve's first and last tenth
-    (``first``, ``last``) both above its middle; no magnitude (the paper gives no number)."""
-    return decide(lo, hi, unit="prompt", shape=higher_at_both_ends(first, middle, last),
-                  shape_text=f"aligned curve {first:.1f} in the first tenth, {middle:.1f} in the middle, "
-                             f"{last:.1f} in the last tenth; both ends must lie above the middle")
+    (``first``, ``last``) both above its middle; no magnitude (the paper gives no number); and, when given,
+    both controls (:func:`controlled`) above 0."""
+    v = decide(lo, hi, unit="prompt", shape=higher_at_both_ends(first, middle, last),
+               shape_text=f"aligned curve {first:.1f} in the first tenth, {middle:.1f} in the middle, "
+                          f"{last:.1f} in the last tenth; both ends must lie above the middle")
+    return controlled(v, matched, chance) if matched is not None and chance is not None else v
 
 
-def ngram_claim_verdict(band: Band, aligned_share: float, paper_share: float) -> Verdict:
+def ngram_claim_verdict(band: Band, aligned_share: float, paper_share: float, matched: Band | None = None,
+                        chance: Band | None = None) -> Verdict:
     """The rule of ``ngram-10`` / ``ngram-25``: the 95% interval over prompts of the (aligned - Base) share of
     generations holding the prompt's most common n-gram above 0; magnitude: the aligned share over the
-    paper's (``paper_share``: 0.60 at n = 10, 0.25 at n = 25) within 0.5 to 2."""
+    paper's (``paper_share``: 0.60 at n = 10, 0.25 at n = 25) within 0.5 to 2; and, when given, both
+    controls (:func:`controlled`) above 0."""
     _, lo, hi = band
-    return decide(lo, hi, unit="prompt", ratio=aligned_share / paper_share)
+    v = decide(lo, hi, unit="prompt", ratio=aligned_share / paper_share)
+    return controlled(v, matched, chance, unit="prompt") if matched is not None and chance is not None else v
+
+
+def above_chance(real: pd.DataFrame, chance: pd.DataFrame, n: int, model: str, *, seed: int = 0) -> Band:
+    """Mean over prompts of a model's coverage of the most common n-gram minus the same on its chance groups
+    (:func:`~predact_utils.chapters.anchors.controls.other_prompt_groups`), with its 95% interval."""
+    r = real[(real["n"] == n) & (real["model"] == model)].set_index("prompt")["coverage"]
+    c = chance[(chance["n"] == n) & (chance["model"] == model)].set_index("prompt")["coverage"]
+    d = (r - c.reindex(r.index)).to_numpy()[:, None]
+    mean, lo, hi = mean_band(d, seed=seed)
+    return float(mean[0]), float(lo[0]), float(hi[0])
 
 
 def ngram_sentence(n: int, band: Band, value: float, paper_value: float) -> str:
