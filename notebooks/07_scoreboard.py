@@ -57,6 +57,19 @@ settings, results = run_chapter(chapter, globals())
 chapter.styled_board(results)
 
 # %% [markdown]
+# ## Which stage carries each effect
+#
+# A claim about RLHF is judged on the RLHF pairs; the same measure on the
+# other stages says where an effect comes from: SFT against Base, DPO against
+# Base, RLHF against Base, and RLHF against the SFT model it started from. In
+# this build {glue:text}`sb_stages`; a cell says whether the effect holds by
+# the claim's rule, the effect, and the pair it was measured on ("not
+# measured": the chapter did not run that stage).
+
+# %% tags=["remove-input"]
+chapter.stages_table(results)
+
+# %% [markdown]
 # The rule behind each verdict:
 
 # %% tags=["remove-input"]

@@ -102,18 +102,39 @@ def claims_dir() -> Path:
     return Path(env) if env else paths.cache_dir() / "claims"
 
 
+#: The comparisons of the stage table: which alignment stage carries an effect.
+STAGES: tuple[str, ...] = ("SFT vs Base", "DPO vs Base", "RLHF vs Base", "RLHF vs SFT")
+
+
+def stage(comparison: str, pair: str, effect: str, holds: bool | None) -> dict[str, Any]:
+    """One cell of the stage table: a comparison (one of :data:`STAGES`), the pair it was measured on, the
+    effect in words, and whether it lies in the paper's direction by the claim's rule (None: no rule applies)."""
+    if comparison not in STAGES:
+        raise ValueError(f"stage comparison must be one of {STAGES}, got {comparison!r}")
+    return {"comparison": comparison, "pair": pair, "effect": effect, "holds": holds}
+
+
+def stage_of(method: str) -> str | None:
+    """The stage comparison of a Base / aligned pair trained with ``method`` (sft, dpo, rlhf, ppo), or None for
+    a pair of another or unknown method (``custom``: a pair given by paths), which has no stage cell."""
+    label = {"sft": "SFT", "dpo": "DPO", "rlhf": "RLHF", "ppo": "RLHF"}.get(method.lower())
+    return f"{label} vs Base" if label else None
+
+
 def record(claim_id: str, measured: str, verdict: str, *, reason: str, pair: str, scale: str,
-           detail: str = "") -> Path:
+           detail: str = "", stages: Iterable[Mapping[str, Any]] = ()) -> Path:
     """Write this build's result for ``claim_id``: what was measured, the verdict (one of
-    :data:`predact_utils.verdicts.VERDICTS`) and the reason its rule gave."""
+    :data:`predact_utils.verdicts.VERDICTS`), the reason its rule gave, and the same measure per alignment
+    stage (:func:`stage` entries)."""
     if claim_id not in CLAIM_IDS:
         raise ValueError(f"unknown claim {claim_id!r}; known: {sorted(CLAIM_IDS)}")
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+    stages = [stage(**dict(x)) for x in stages]
     folder = claims_dir()
     folder.mkdir(parents=True, exist_ok=True)
     data = {"id": claim_id, "measured": measured, "verdict": verdict, "reason": reason, "pair": pair,
-            "scale": scale, "detail": detail}
+            "scale": scale, "detail": detail, "stages": stages}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{claim_id}.", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=1)
@@ -141,3 +162,22 @@ def scoreboard(folder: Path | None = None) -> pd.DataFrame:
                      "rule": c.rule, "pair": rec["pair"] if rec else "", "scale": rec["scale"] if rec else "",
                      "chapter": c.notebook})
     return pd.DataFrame(rows)
+
+
+def stage_table(folder: Path | None = None) -> pd.DataFrame:
+    """Which alignment stage carries each effect: one row per claim, one column per :data:`STAGES`
+    comparison, each cell the effect with "holds" / "does not hold" by the claim's rule, or "not measured"."""
+    folder = folder or claims_dir()
+    rows = []
+    for c in CLAIMS:
+        f = folder / f"{c.id}.json"
+        rec = json.loads(f.read_text()) if f.is_file() else {}
+        cells = {k: "not measured" for k in STAGES}
+        for st in rec.get("stages", []):
+            mark = {True: "holds", False: "does not hold", None: "no rule"}[st["holds"]]
+            cell = f"{mark}: {st['effect']} ({st['pair']})"
+            k = st["comparison"]
+            cells[k] = cell if cells[k] == "not measured" else f"{cells[k]}; {cell}"
+        rows.append({"figure": c.figure, "claim": c.claim, **cells})
+    return pd.DataFrame(rows)
+

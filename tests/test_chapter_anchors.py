@@ -167,7 +167,12 @@ def test_flat_aligned_curve_is_not_higher_at_both_ends() -> None:
 def test_claim_records_of_crafted_results() -> None:
     records = chapter.claim_records(crafted(scale="smoke"))
     assert [r["claim_id"] for r in records] == ["fig1-anchors", "ngram-10", "ngram-25"]
-    assert all(set(r) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail"} for r in records)
+    assert all(set(r) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail", "stages"}
+               for r in records)
+    # the run's one pair is a DPO pair: its stage cell, holding where the verdict's direction holds
+    assert records[0]["stages"] == [{"comparison": "DPO vs Base", "pair": "mini-s-dpo",
+                                     "effect": "+1.2 generations [+0.5, +1.5]", "holds": True}]
+    assert records[2]["stages"][0]["holds"] is False
     fig1 = records[0]
     assert (fig1["verdict"], fig1["pair"], fig1["scale"]) == (REPRODUCES, "mini-s-dpo", "smoke")
     assert fig1["measured"] == (

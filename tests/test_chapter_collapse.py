@@ -167,8 +167,8 @@ def self_scores(diff=lambda p, ds: 1.0) -> dict:
 
 def crafted(**changes) -> chapter.Results:
     s = chapter.Settings.from_values(changes.pop("settings", {}))
-    values = dict(settings=s, pairs=[PairSpec(name=P1, base="b1", aligned="a1"),
-                                     PairSpec(name=P2, base="b2", aligned="a2")],
+    values = dict(settings=s, pairs=[PairSpec(name=P1, base="b1", aligned="a1", method="rlhf"),
+                                     PairSpec(name=P2, base="b2", aligned="a2", method="dpo")],
                   skipped=[], summaries=summaries(), eos_share={(P1, "base"): 0.66666}, curves=curves(TOP1),
                   above=above(), prefix_sets=SETS, cross=cross(), self_scores=self_scores())
     values.update(changes)
@@ -221,9 +221,12 @@ def test_claims_that_reproduce() -> None:
     records = chapter.claim_records(r)
     assert [rec["claim_id"] for rec in records] == ["fig3-top1", "fig4-own", "fig4-gold", "fig5-self"]
     for rec in records:
-        assert set(rec) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail"}
+        assert set(rec) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail", "stages"}
         assert (rec["pair"], rec["scale"]) == (f"{P1}, {P2}", "smoke")
     fig3, own, gold, fig5 = records
+    assert [st["pair"] for st in fig3["stages"]] == [P1, P2] and all(st["holds"] for st in fig3["stages"])
+    assert fig3["stages"][0]["effect"] == "+0.450 (95% interval +0.450 to +0.450 over 20 prompts)"
+    assert fig5["stages"][0]["effect"].startswith("aligned lower with the interval above 0 on")
     assert fig3["measured"] == (
         f"own answers, (aligned - Base) mean top-1 mass, {P1} (the verdict's pair): +0.450 (95% interval +0.450 to "
         "+0.450 over 20 prompts); aligned 0.950 vs Base 0.500; other pairs: "

@@ -214,7 +214,13 @@ def test_claim_records_judge_gold_text_at_the_curve_layer() -> None:
                   "interval lies above 0 at 2 of 2 layers",
         "measured": "gold text, layer 2: information gain over the token-only baseline, mean over "
                     "k >= 2, aligned +0.350 vs Base +0.300 nats/token; difference +0.050 (95% interval "
-                    "+0.010 to +0.090, paired bootstrap over the 16 held-out documents)"}
+                    "+0.010 to +0.090, paired bootstrap over the 16 held-out documents)", "stages": []}
+    # a pair of known training method gets its stage cell
+    r = _results(GOLD, OWN)
+    r.method = "dpo"
+    (rec,) = chapter.claim_records(r)
+    assert rec["stages"] == [{"comparison": "DPO vs Base", "pair": "mini-s-base / mini-s-dpo",
+                              "effect": "+0.050 nats/token [+0.010, +0.090]", "holds": True}]
     # own generations ahead, gold text not: the verdict follows gold text
     (rec,) = chapter.claim_records(_results(OWN, GOLD, scale="smoke"))
     assert rec["verdict"] == DOES_NOT and rec["scale"] == "smoke" and "includes zero" in rec["reason"]

@@ -101,6 +101,9 @@ def test_the_verdict_of_an_rlhf_claim_uses_the_rlhf_pairs() -> None:
     stages = chapter.by_stage(table)
     assert stages.startswith("RLHF vs Base: 6 of 6 worse") and "SFT vs Base: 0 of 6 worse" in stages
     assert worse_verdict(pd.DataFrame(sft)).word == "does not reproduce"
+    cells = {c["comparison"]: c for c in chapter.stage_entries(table)}
+    assert cells["RLHF vs Base"]["holds"] is True and cells["RLHF vs Base"]["pair"] == "m-rlhf"
+    assert cells["SFT vs Base"]["holds"] is False and cells["SFT vs Base"]["effect"].startswith("0 of 6 worse")
 
 
 def test_numbers() -> None:
@@ -138,7 +141,7 @@ def test_claim_records() -> None:
                              "has no RLHF pair)")
     assert a["verdict"] == "does not reproduce" and "3 of 4 in the paper's direction" in a["reason"]
     assert (a["pair"], a["scale"], b["pair"]) == ("mini-s-dpo, mini-m-rlhf", "smoke", "mini-m-rlhf")
-    assert set(a) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail"}
+    assert set(a) == {"claim_id", "measured", "verdict", "reason", "pair", "scale", "detail", "stages"}
     worse_nowhere = TABLE_B.assign(delta_log_ppl=[-0.1, -0.2], ci_low=[-0.3, -0.4], ci_high=[0.1, 0.0])
     b = chapter.claim_records(crafted(TABLE_A, worse_nowhere))[1]
     assert b["verdict"] == "does not reproduce" and b["measured"].startswith(

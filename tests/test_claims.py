@@ -48,3 +48,24 @@ def test_every_claim_is_tested_by_a_chapter_of_the_book():
         notebook = ROOT / "notebooks" / f"{c.notebook}.py"
         assert "run_chapter(chapter, globals())" in notebook.read_text(), f"{c.notebook} records no claims"
         assert f'"{c.id}"' in chapter_package_source(notebook), f"{c.notebook}'s chapter never records {c.id}"
+
+
+def test_stage_entries_fill_the_stage_table_and_bad_ones_are_refused(tmp_path, monkeypatch):
+    from predact_utils.claims import STAGES, record, stage, stage_of, stage_table
+
+    monkeypatch.setenv("PREDACT_CLAIMS_DIR", str(tmp_path))
+    record("ngram-10", "m", "direction only", reason="r", pair="p", scale="smoke",
+           stages=[stage("SFT vs Base", "mini-m-sft", "+1.0 points [+0.2, +2.0]", True),
+                   stage("RLHF vs SFT", "mini-m-rlhf / mini-m-sft", "-0.5 points [-1.0, +0.1]", False),
+                   stage("SFT vs Base", "mini-s-sft", "+0.1 points [-0.2, +0.3]", False)])
+    t = stage_table(tmp_path).set_index("claim")
+    assert list(t.columns) == ["figure", *STAGES]
+    row = t.loc["the most common 10-gram recurs across a prompt's aligned generations"]
+    assert row["SFT vs Base"] == ("holds: +1.0 points [+0.2, +2.0] (mini-m-sft); "
+                                  "does not hold: +0.1 points [-0.2, +0.3] (mini-s-sft)")
+    assert row["RLHF vs SFT"].startswith("does not hold: -0.5") and row["DPO vs Base"] == "not measured"
+    assert (t.drop(index=row.name)[list(STAGES)] == "not measured").all().all()
+    assert stage_of("ppo") == "RLHF vs Base" and stage_of("dpo") == "DPO vs Base"
+    with pytest.raises(ValueError, match="stage comparison must be one of"):
+        stage("KTO vs Base", "p", "e", True)
+    assert stage_of("custom") is None

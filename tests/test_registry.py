@@ -90,3 +90,9 @@ def test_first_available_pair_follows_the_preference_order(tmp_path, monkeypatch
     assert not_built_note(not_built) == "; not built, hence not used: mini-m-rlhf" and not_built_note([]) == ""
     with pytest.raises(RegistryError, match="make miniature"):
         first_available_pair("mini-m-rlhf")
+    from predact_utils.lm.registry import left_out_pairs
+
+    assert left_out_pairs("mini-m-rlhf;mini-s-sft;mini-s-dpo") == ["mini-s-dpo"]
+    note = not_built_note(not_built, left_out_pairs("mini-m-rlhf;mini-s-sft;mini-s-dpo"))
+    assert note.startswith("; not built, hence not used: mini-m-rlhf; built but not measured here: mini-s-dpo (")
+    assert "set `pair` to one of them" in note

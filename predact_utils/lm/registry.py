@@ -189,9 +189,20 @@ def first_available_pair(pairs: str | Sequence[str], path: str | Path | None = N
     return available[0], skipped
 
 
-def not_built_note(names: list[str]) -> str:
-    """``"; not built, hence not used: a, b"`` for a chapter's pair label, or ``""`` when every pair is built."""
-    return f"; not built, hence not used: {', '.join(names)}" if names else ""
+def left_out_pairs(pairs: str | Sequence[str], path: str | Path | None = None) -> list[str]:
+    """The built pairs of a preference list after the first: the ones a one-pair chapter leaves out."""
+    available, _ = available_pairs(pairs, path)
+    return [s.name for s in available[1:]]
+
+
+def not_built_note(names: list[str], left_out: Sequence[str] = ()) -> str:
+    """``"; not built, hence not used: a, b"`` for a chapter's pair label (``""`` when every pair is built), and
+    for the built pairs a one-pair chapter leaves out, why and how to run them."""
+    out = f"; not built, hence not used: {', '.join(names)}" if names else ""
+    if left_out:
+        out += (f"; built but not measured here: {', '.join(left_out)} (this chapter measures the first built pair "
+                "of its list, to keep the book within its time budget; set `pair` to one of them to measure it)")
+    return out
 
 
 def pairs_table(path: str | Path | None = None) -> pd.DataFrame:

@@ -160,6 +160,8 @@ class Results:
     ngram_controls: dict[int, tuple[Band, Band]] = field(default_factory=dict)
     #: Fig. 1: (length-matched aligned - Base, aligned above chance), each a Band over the control prompts
     position_controls: tuple[Band, Band] | None = None
+    #: built pairs of the list that this run leaves out (one pair per run)
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def role_colors(self) -> tuple[str, str]:
@@ -185,7 +187,7 @@ def run(settings: Settings) -> Results:
     # the engine is imported here, so that importing the chapter's analyses (as later chapters do)
     # does not load torch and the models
     from predact_utils.lm.models import load_pair
-    from predact_utils.lm.registry import first_available_pair
+    from predact_utils.lm.registry import first_available_pair, left_out_pairs
     from predact_utils.plotting import ROLE_COLORS
     from predact_utils.runs.generations import prompt_generations, prompt_index
 
@@ -251,7 +253,8 @@ def run(settings: Settings) -> Results:
         span_table=span_table, span_summary=tables.span_summary(span_table), example_spans=example_spans,
         check_prompts=check_n, overflow_table=overflow, sankey_example=sankey_example,
         sankey_examples=sankey_examples, curves=curves, edges=edges, position_diff=diff, position_band=(lo, hi),
-        ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer, **ctrl)
+        ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer,
+        left_out=left_out_pairs(s.pair_name), **ctrl)
 
 
 def _controls(s: Settings, per_prompt: dict[str, list[Any]], names: dict[str, str], prompt_ids: list[str],
@@ -316,7 +319,7 @@ def numbers(results: Results) -> dict[str, str]:
     r, s = results, results.settings
     names, mn = r.names, r.model_names
     out = {
-        "an_pair": f"{r.pair} ({mn['base']} and {mn['aligned']}, {r.method})" + not_built_note(r.not_built),
+        "an_pair": f"{r.pair} ({mn['base']} and {mn['aligned']}, {r.method})" + not_built_note(r.not_built, r.left_out),
         "an_prompts": f"{len(r.prompts)}",
         "an_samples": f"{s.samples_used}",
         "an_sampling": f"nucleus p = {s.top_p:g}, temperature {s.temperature:g}, at most {s.max_new_tokens} "
@@ -432,6 +435,7 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                     f"{middle:.1f} in the middle, {last:.1f} in the last tenth; the paper gives no number"
                     + _controls_text(matched, chance, f"the {len(r.control_index)} control prompts", 1.0, ""),
         "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
+        "stages": _stage(r, f"{r.position_diff.mean():+.1f} generations [{lo:+.1f}, {hi:+.1f}]", v),
         "detail": "shape: the aligned curve's first and last tenth must both lie above its middle; controls: "
                   "the same difference with each Base and aligned generation cut to the shorter of the two, and "
                   "the aligned curve against the same alignment of generations of other prompts (chance)",
@@ -452,11 +456,24 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                             f"(aligned {100 * share:.0f}% / the paper's {100 * paper:.0f}%)"
                             + _controls_text(matched, chance, f"the {n_prompts} prompts", 100.0, " points"),
                 "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
+                "stages": _stage(r, f"{100 * d:+.1f} points [{100 * d_lo:+.1f}, {100 * d_hi:+.1f}]", v),
                 "detail": "controls: the same difference with each Base and aligned generation cut to the shorter "
                           "of the two, and the aligned share against groups of generations of other prompts "
                           "(chance)",
             })
     return records
+
+
+def _stage(results: Results, effect: str, v: Any) -> list[dict[str, Any]]:
+    """The stage cell of this run's one pair: the effect holds when its verdict's direction (with the controls)
+    does."""
+    from predact_utils.claims import stage, stage_of
+    from predact_utils.verdicts import DIRECTION_ONLY, REPRODUCES
+
+    comparison = stage_of(results.method)
+    if comparison is None:
+        return []
+    return [stage(comparison, results.pair, effect, v.word in (REPRODUCES, DIRECTION_ONLY))]
 
 
 def _controls_text(matched: Band | None, chance: Band | None, over: str, scale: float, unit: str) -> str:

@@ -487,5 +487,29 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
          count_verdict(r, "gold"), ""),
         ("fig5-self", fig5, self_verdict(effects), detail5),
     ]
+    stages = stage_entries(r, effects)
     return [{"claim_id": cid, "measured": measured, "verdict": v.word, "reason": v.reason, **common,
-             "detail": detail} for cid, measured, v, detail in records]
+             "detail": detail, "stages": stages[cid]} for cid, measured, v, detail in records]
+
+
+def stage_entries(results: Results, effects: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The stage table's cells of Figs. 3, 4 and 5: every pair of the run, under its training stage; an
+    effect holds when its 95% interval lies above 0 (Fig. 5: on every dataset of the pair)."""
+    from predact_utils.claims import stage, stage_of
+
+    r = results
+    out: dict[str, list[dict[str, Any]]] = {"fig3-top1": [], "fig4-own": [], "fig4-gold": [], "fig5-self": []}
+    for p in r.pairs:
+        comparison = stage_of(p.method)
+        if comparison is None:
+            continue
+        for cid, e, unit in (("fig3-top1", top1_effect(r, p.name), "prompt"),
+                             ("fig4-own", count_effect(r, p.name, "own"), "prompt"),
+                             ("fig4-gold", count_effect(r, p.name, "gold"), "document")):
+            out[cid].append(stage(comparison, p.name, e.interval(unit), bool(e.low > 0)))
+        mine = effects[effects["pair"] == p.name]
+        if len(mine):
+            above = int((mine["ci_low"] > 0).sum())
+            out["fig5-self"].append(stage(comparison, p.name, f"aligned lower with the interval above 0 on {above} "
+                                          f"of {len(mine)} datasets", bool(above == len(mine))))
+    return out

@@ -126,6 +126,8 @@ class Results:
     #: by source, then probed layer: the same comparison as ``comparisons`` at every layer (the page reports
     #: them all; the scoreboard's verdict uses the curve layer, fixed before the run)
     by_layer: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    method: str = "custom"  # the pair's training method (its stage)
+    left_out: list[str] = field(default_factory=list)  # built pairs of the list this run leaves out
 
 
 def gold_sequences(tokenizer: Any, settings: Settings) -> list[list[int]]:
@@ -176,7 +178,7 @@ def run(settings: Settings) -> Results:
     from predact_utils.lm.chat import encode_prompts
     from predact_utils.lm.hidden import n_hidden_layers, resolve_layers
     from predact_utils.lm.models import load_pair
-    from predact_utils.lm.registry import first_available_pair
+    from predact_utils.lm.registry import first_available_pair, left_out_pairs
     from predact_utils.runs.artifacts import cached_hidden_states
     from predact_utils.runs.generations import prompt_generations, sampling_params
 
@@ -248,4 +250,5 @@ def run(settings: Settings) -> Results:
         plan_rows.append(plan_row(lm.role, lm.name, spans, summary))
     return Results(settings=s, base_name=models.base.name, aligned_name=models.aligned.name,
                    not_built=list(not_built), layers=layers, curve=curve, table=table, sizes=sizes,
-                   comparisons=comparisons, plan_rows=plan_rows, by_layer=by_layer)
+                   comparisons=comparisons, plan_rows=plan_rows, by_layer=by_layer, method=spec.method,
+                   left_out=left_out_pairs(s.pairs))

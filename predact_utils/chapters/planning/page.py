@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from predact_utils.verdicts import DOES_NOT, NOT_TESTABLE, Verdict, decide
+from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES, Verdict, decide
 
 from .chapter import SOURCES, Results, Settings
 
@@ -112,7 +112,7 @@ def numbers(results: Results) -> dict[str, str]:
 
     s, curve, table = results.settings, results.curve, results.table
     out = {
-        "pl_pair": pair_label(results) + not_built_note(results.not_built),
+        "pl_pair": pair_label(results) + not_built_note(results.not_built, results.left_out),
         "pl_layers": ", ".join(map(str, results.layers)),
         "pl_curve_layer": f"{curve}",
         "pl_top_n": f"{s.probe_top_n}",
@@ -180,8 +180,13 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
     if len(gold_layers) > 1:
         detail += (f"; every probed layer is reported on the page: the interval lies above 0 at "
                    f"{layers_above(gold_layers)} layers")
+    from predact_utils.claims import stage, stage_of
+
+    comparison = stage_of(results.method)
+    stages = [stage(comparison, pair_label(results), f"{c['diff']:+.3f} nats/token [{c['lo']:+.3f}, {c['hi']:+.3f}]",
+                    v.word in (REPRODUCES, DIRECTION_ONLY))] if comparison else []
     return [{"claim_id": "probe-ahead", "measured": measured, "verdict": v.word, "reason": v.reason,
-             "pair": pair_label(results), "scale": results.settings.scale, "detail": detail}]
+             "pair": pair_label(results), "scale": results.settings.scale, "detail": detail, "stages": stages}]
 
 
 def layers_table(results: Results) -> pd.DataFrame:

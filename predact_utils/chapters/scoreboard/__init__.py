@@ -9,7 +9,9 @@ from predact_utils.chapters.scoreboard.chapter import (
     rules_table,
     run,
     runs_text,
+    stages_table,
     styled_board,
 )
 
-__all__ = ["Results", "Settings", "claim_records", "figures", "numbers", "rules_table", "run", "runs_text", "styled_board"]
+__all__ = ["Results", "Settings", "claim_records", "figures", "numbers", "rules_table", "run", "runs_text", "stages_table",
+           "styled_board"]

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from predact_utils.claims import claims_dir, scoreboard
+from predact_utils.claims import claims_dir, scoreboard, stage_table
 from predact_utils.settings import ChapterSettings
 from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES
 
@@ -34,12 +34,13 @@ class Results:
     settings: Settings
     board: pd.DataFrame
     folder: Path
+    stages: pd.DataFrame | None = None  # claims.stage_table: which alignment stage carries each effect
 
 
 def run(settings: Settings, folder: Path | None = None) -> Results:
     """Read this build's records (from ``folder``, default :func:`predact_utils.claims.claims_dir`)."""
     folder = folder or claims_dir()
-    return Results(settings, scoreboard(folder), folder)
+    return Results(settings, scoreboard(folder), folder, stage_table(folder))
 
 
 def runs_text(board: pd.DataFrame) -> str:
@@ -59,7 +60,7 @@ def numbers(results: Results) -> dict[str, str]:
             "sb_untestable": f"{int(counts.get(NOT_TESTABLE, 0))}",
             "sb_total": f"{len(board)}",
             "sb_notrun": f"{int(counts.get('not run', 0))}", "sb_dir": str(results.folder),
-            "sb_runs": runs_text(board)}
+            "sb_runs": runs_text(board), "sb_stages": stages_text(results)}
 
 
 def styled_board(results: Results) -> Styler:
@@ -67,6 +68,26 @@ def styled_board(results: Results) -> Styler:
     return (results.board.drop(columns=["pair", "scale", "rule"]).style.set_uuid("scoreboard").hide(axis="index")
             .map(lambda v: f"background-color: {VERDICT_COLORS.get(v, 'white')}", subset=["verdict"])
             .set_properties(**{"text-align": "left", "white-space": "normal"}))
+
+
+def stages_table(results: Results) -> pd.DataFrame:
+    """Per claim, the same measure for each alignment stage (SFT, DPO, RLHF against Base; RLHF against SFT),
+    only the claims some stage was measured for."""
+    t = results.stages if results.stages is not None else pd.DataFrame()
+    if t.empty:
+        return t
+    stage_cols = [c for c in t.columns if c not in ("figure", "claim")]
+    return t[(t[stage_cols] != "not measured").any(axis=1)].reset_index(drop=True)
+
+
+def stages_text(results: Results) -> str:
+    """How many claims have a per-stage measurement, and how many stage cells in all."""
+    t = stages_table(results)
+    if t.empty:
+        return "no claim of this build was measured per stage"
+    cells = int((t.drop(columns=["figure", "claim"]) != "not measured").to_numpy().sum())
+    claims = "1 claim has" if len(t) == 1 else f"{len(t)} claims have"
+    return f"{claims} a per-stage measurement ({cells} stage cell{'' if cells == 1 else 's'})"
 
 
 def rules_table(results: Results) -> pd.DataFrame:

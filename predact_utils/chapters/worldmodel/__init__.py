@@ -11,11 +11,13 @@ from predact_utils.chapters.worldmodel.chapter import (
     first_documents,
     numbers,
     run,
+    stage_entries,
     summary_a,
     table_a,
     table_b,
     verdict_rows,
 )
 
-__all__ = ["Results", "Settings", "before_after_tables", "by_stage", "claim_records", "delta_plotly", "figures", "first_documents", "numbers", "run", "summary_a",
+__all__ = ["Results", "Settings", "before_after_tables", "by_stage", "claim_records", "delta_plotly", "figures", "first_documents", "numbers", "run", "stage_entries",
+           "summary_a",
            "table_a", "table_b", "verdict_rows"]

@@ -193,6 +193,25 @@ def by_stage(table: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+def stage_entries(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The stage table's cells of a Fig. 2 claim: per training method, the family test of its pairs."""
+    from predact_utils.claims import stage, stage_of
+    from predact_utils.verdicts import ALPHA
+
+    if "method" not in table:
+        return []
+    out = []
+    for method, rows in table.groupby("method", sort=False):
+        comparison = stage_of(method)
+        if comparison is None:
+            continue
+        f = family(rows["delta_log_ppl"], rows["ci_low"], rows["ci_high"])
+        out.append(stage(comparison, ", ".join(dict.fromkeys(rows["pair"])),
+                         f"{f.in_direction} of {f.n} worse, sign test p = {f.sign_p:.2g}, {f.holm_significant} "
+                         "significant after Holm", bool(f.sign_p < ALPHA)))
+    return out
+
+
 def sample_description(settings: Settings) -> str:
     """What part of each test split Fig. 2A scores."""
     s = settings
@@ -257,7 +276,7 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                                 f"({n_significant(table)} with the 95% interval over documents above 0); mean "
                                 f"perplexity ratio {mean_ratio(table):.3f}; verdict on {on}",
                     "verdict": v.word, "reason": v.reason, "pair": _names(pairs), "scale": r.settings.scale,
-                    "detail": by_stage(table)})
+                    "detail": by_stage(table), "stages": stage_entries(table)})
     return out
 
 
