@@ -85,6 +85,12 @@ class SlotLayer(DynamicLayer):
 class SlotCache(DynamicCache):
     """A cache of :class:`SlotLayer` s for ``batch_size`` rows and ``max_len`` positions."""
 
+    @staticmethod
+    def unsupported_layers(config: Any) -> list[str]:
+        """The cache layer kinds of ``config``'s model that this cache cannot serve (empty: it serves them all)."""
+        probe = DynamicCache(config=config)
+        return sorted({type(layer).__name__ for layer in probe.layers if type(layer) is not DynamicLayer})
+
     def __init__(self, config: Any, batch_size: int, max_len: int) -> None:
         probe = DynamicCache(config=config)
         if probe.layers and any(type(layer) is not DynamicLayer for layer in probe.layers):

@@ -123,8 +123,8 @@ def cpu_has_fast_bf16() -> bool:
 def default_dtype(dtype: str | torch.dtype | None = None) -> torch.dtype:
     """The compute dtype: ``dtype`` if given, else ``$PREDACT_DTYPE``, else ``"auto"``.
 
-    ``"auto"`` is bf16 on a CUDA GPU and on a CPU with bf16 matrix hardware (:func:`cpu_has_fast_bf16`),
-    float32 otherwise. Other names: ``"bf16"``, ``"fp16"``, ``"fp32"`` (and the torch spellings).
+    ``"auto"`` is bf16 on a CUDA GPU that computes in it (else fp16: V100, T4) and on a CPU with bf16 matrix
+    hardware (:func:`cpu_has_fast_bf16`), float32 otherwise. Other names: ``"bf16"``, ``"fp16"``, ``"fp32"`` (and the torch spellings).
     """
     if isinstance(dtype, torch.dtype):
         return dtype
@@ -132,7 +132,11 @@ def default_dtype(dtype: str | torch.dtype | None = None) -> torch.dtype:
     if dtype is None:
         dtype, source = os.environ.get("PREDACT_DTYPE", "auto").strip().lower() or "auto", "$PREDACT_DTYPE"
     if dtype == "auto":
-        return torch.bfloat16 if torch.cuda.is_available() or cpu_has_fast_bf16() else torch.float32
+        if torch.cuda.is_available():
+            from predact_utils.lm.memory import half_dtype
+
+            return half_dtype(torch.cuda.is_bf16_supported())
+        return torch.bfloat16 if cpu_has_fast_bf16() else torch.float32
     if dtype not in DTYPE_NAMES:
         raise ValueError(f"unknown dtype {dtype!r} in {source}; use one of {sorted(DTYPE_NAMES)} or 'auto'")
     return DTYPE_NAMES[dtype]
@@ -250,8 +254,12 @@ def load_model(
     kwargs: dict[str, Any] = {"local_files_only": local_only}
     if revision is not None and not local_only:
         kwargs["revision"] = revision
+    if device_map == "auto" and torch.cuda.is_available():
+        from predact_utils.lm.memory import gpu_totals, max_memory
+
+        kwargs["max_memory"] = max_memory(gpu_totals())  # headroom for caches; no silent offload to CPU or disk
     try:
-        tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(location, **{k: v for k, v in kwargs.items() if k != "max_memory"})
         model = AutoModelForCausalLM.from_pretrained(location, dtype=torch_dtype, device_map=device_map, **kwargs)
     except OSError as err:
         raise ModelNotAvailableError(f"{_not_available_message(ident)} (loader said: {err})") from err

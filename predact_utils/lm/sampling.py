@@ -27,6 +27,7 @@ boundary are kept), renormalised, as in :mod:`predact_utils.chapters.setup.zipf`
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -193,6 +194,60 @@ def _run_batch(model: Any, rows: list[_Row], params: SamplingParams, stop_ids: t
                     cache=cache, use_cache=True)
         logits = out.logits[:, -1]
         pos = pos + 1
+    return _stop_at_eos(tokens, stop_ids)
+
+
+#: Model classes that were sampled with the fallback loop (what the GPU check reports), each said once.
+FALLBACKS: dict[str, str] = {}
+
+
+def _note_fallback(model: Any, kinds: Sequence[str]) -> None:
+    name = type(model).__name__
+    if name not in FALLBACKS:
+        FALLBACKS[name] = (f"{name}: cache layers {', '.join(kinds)} are not served by the preallocated cache; "
+                           "sampling with the model's own cache, one prompt per batch (same seeds, slower)")
+        warnings.warn(FALLBACKS[name], stacklevel=3)
+
+
+@torch.inference_mode()
+def _run_prompt_dynamic(model: Any, rows: list[_Row], params: SamplingParams,
+                        stop_ids: torch.Tensor) -> list[tuple[list[int], str]]:
+    """The fallback loop for one prompt's rows: the model's own cache (sliding-window layers included), the
+    prompt pre-filled once and repeated into the rows, the same per-row uniforms as :func:`_run_batch`."""
+    from transformers import DynamicCache
+
+    device = _model_device(model)
+    prompt = rows[0].prompt
+    if any(r.prompt != prompt for r in rows):
+        raise ValueError("the fallback loop takes the rows of one prompt")
+    B, T, P = len(rows), params.max_new_tokens, len(prompt)
+    cache = DynamicCache(config=model.config)
+    out = model(input_ids=torch.tensor([prompt], device=device), cache=cache, use_cache=True, logits_to_keep=1)
+    cache.batch_repeat_interleave(B)
+    logits = out.logits[:, -1].float().expand(B, -1)
+    u_all = torch.stack([torch.rand(T, generator=torch.Generator().manual_seed(
+        row_seed(params.seed, r.prompt, r.sample_index))) for r in rows])
+    alive = torch.arange(B)
+    tokens = torch.full((B, T), -1, dtype=torch.long)
+    done = torch.zeros(B, dtype=torch.bool)
+    stop_ids = stop_ids.to(device)
+    for t in range(T):
+        nxt = nucleus_sample(logits, u_all[alive, t], params.top_p, params.temperature)
+        tokens[alive, t] = nxt.cpu()
+        done[alive[torch.isin(nxt, stop_ids).cpu()]] = True
+        if bool(done[alive].all()) or t == T - 1:
+            break
+        keep = (~done[alive]).nonzero().squeeze(-1)
+        if len(keep) < len(alive):
+            cache.batch_select_indices(keep.to(device))
+            alive, nxt = alive[keep], nxt[keep.to(nxt.device)]
+        pos = torch.full((len(alive), 1), P + t, dtype=torch.long, device=device)
+        logits = model(input_ids=nxt[:, None], position_ids=pos, cache=cache, use_cache=True).logits[:, -1]
+    return _stop_at_eos(tokens, stop_ids)
+
+
+def _stop_at_eos(tokens: torch.Tensor, stop_ids: torch.Tensor) -> list[tuple[list[int], str]]:
+    """Each row's tokens up to its first stop token, and why it stopped (``"eos"`` or ``"length"``)."""
     results = []
     stop_set = set(stop_ids.tolist())
     for row in tokens.tolist():
@@ -211,25 +266,24 @@ def _run_batch(model: Any, rows: list[_Row], params: SamplingParams, stop_ids: t
 
 #: Key/value memory a CPU sampling batch may take (bytes); see :func:`auto_batch_size`.
 CPU_CACHE_BYTES = 4e9
-#: Rows per batch on an accelerator (a 7B model's cache for 128 rows of 400 tokens is about 26 GB).
-ACCELERATOR_ROWS = 128
 
 
 def auto_batch_size(model: Any, max_len: int, *, cap: int = 512) -> int:
-    """Rows per sampling batch: on an accelerator :data:`ACCELERATOR_ROWS`; on CPU as many rows as fit
-    :data:`CPU_CACHE_BYTES` of key/value cache at ``max_len`` positions, at most ``cap``.
+    """Rows per sampling batch: as many rows as fit their key/value cache at ``max_len`` positions, at most
+    ``cap``: on an accelerator in half its free memory (:func:`predact_utils.lm.memory.rows_that_fit`, read
+    with ``torch.cuda.mem_get_info``), on CPU in :data:`CPU_CACHE_BYTES`.
 
     Wider batches spread each step's fixed overhead over more rows: with mini-m-base, 400 rows sampled
     about 24% more tokens per second than 128 on the 2-core machine (benchmarks/README.md).
     """
+    from predact_utils.lm.memory import free_bytes, kv_bytes_per_token, rows_that_fit
+
     weight = model.get_input_embeddings().weight
-    if weight.device.type != "cpu":
-        return ACCELERATOR_ROWS
-    cfg = text_config(model)
-    heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
-    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     size = weight.element_size()  # the cache holds activations in the weights' dtype
-    per_row = 2 * cfg.num_hidden_layers * heads * head_dim * size * max(1, max_len)
+    free = free_bytes(weight.device)
+    if free is not None:
+        return rows_that_fit(free, text_config(model), size, max_len, cap=cap)
+    per_row = kv_bytes_per_token(text_config(model), size) * max(1, max_len)
     return int(max(1, min(cap, CPU_CACHE_BYTES // per_row)))
 
 
@@ -241,11 +295,14 @@ def sample_ids(
     *,
     batch_size: int | None = None,
     progress: bool = True,
+    fallback: bool | None = None,
 ) -> list[list[tuple[list[int], str]]]:
     """``params.n`` samples for each tokenised prompt: per prompt, a list of ``(new token ids, stop reason)``.
 
     Rows are grouped into batches of at most ``batch_size`` sequences (default :func:`auto_batch_size`),
-    sorted by prompt length.
+    sorted by prompt length. A model whose cache the preallocated one cannot serve (sliding-window
+    attention, ...) is sampled with the fallback loop (:func:`_run_prompt_dynamic`: same seeds, one prompt
+    per batch), said once per model class; ``fallback=True`` forces that loop, ``False`` refuses it.
     """
     if not stop_token_ids:
         raise ValueError("stop_token_ids is empty; pass the eos id(s), e.g. chat.stop_token_ids(tokenizer, model)")
@@ -259,10 +316,20 @@ def sample_ids(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     stop = torch.tensor(sorted(set(stop_token_ids)), dtype=torch.long)
     out: list[list[Any]] = [[None] * params.n for _ in prompt_ids]
-    batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    run = _run_batch
+    unsupported = SlotCache.unsupported_layers(model.config) if fallback is None else (["forced"] if fallback else [])
+    if unsupported:
+        _note_fallback(model, unsupported)
+        run = _run_prompt_dynamic
+        by_prompt: dict[tuple[int, ...], list[_Row]] = {}
+        for r in rows:
+            by_prompt.setdefault(r.prompt, []).append(r)
+        batches = [g[i : i + batch_size] for g in by_prompt.values() for i in range(0, len(g), batch_size)]
+    else:
+        batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     bar = tqdm(total=len(rows), desc="sampling", unit="seq", disable=not progress)
     for batch in batches:
-        for r, res in zip(batch, _run_batch(model, batch, params, stop), strict=True):
+        for r, res in zip(batch, run(model, batch, params, stop), strict=True):
             out[r.prompt_index][r.sample_index] = res
         bar.update(len(batch))
     bar.close()

@@ -126,7 +126,7 @@ def token_logprobs(
     score_from: int | Sequence[int] = 1,
     window: int | None = None,
     stride: int | None = None,
-    batch_tokens: int = 4096,
+    batch_tokens: int | None = None,
     stats: DistStatsConfig | None = None,
     progress: bool = True,
     desc: str = "scoring",
@@ -134,7 +134,9 @@ def token_logprobs(
     """Log-probability of every token of every sequence from position ``score_from`` on (see module doc).
 
     ``window`` defaults to the model's maximum context, ``stride`` to ``window // 2``. With ``stats``
-    the per-position distribution statistics of :mod:`diststats` are computed on the way.
+    the per-position distribution statistics of :mod:`diststats` are computed on the way. ``batch_tokens``
+    (input tokens per batch) defaults to 4096 on the CPU and, on an accelerator, to what its free memory
+    holds (:func:`predact_utils.lm.memory.tokens_that_fit`).
     """
     window = window or _model_window(model)
     stride = stride or max(1, window // 2)
@@ -146,6 +148,11 @@ def token_logprobs(
     lps = [np.full(len(s), np.nan, dtype=np.float32) for s in seqs]
     stat_parts: list[list[tuple[int, DistStats]]] = [[] for _ in seqs]
     device = model.get_input_embeddings().weight.device
+    if batch_tokens is None:
+        from predact_utils.lm.memory import free_bytes, tokens_that_fit
+
+        free = free_bytes(device)
+        batch_tokens = 4096 if free is None else tokens_that_fit(free, model.config)
     batches = _batches(blocks, batch_tokens)
     bar = tqdm(total=sum(b.stop - b.first for b in blocks), desc=desc, unit="tok", disable=not progress)
     for batch in batches:
