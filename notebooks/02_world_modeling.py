@@ -52,6 +52,9 @@ finetune_lr = 0.0003
 finetune_batch = 8
 finetune_block = 256
 finetune_test_docs = 40
+finetune_method = "auto"
+finetune_lora_above = 1000000000
+finetune_lora_rank = 16
 
 # %% tags=["remove-cell"]
 from predact_utils.book.pages import run_chapter
@@ -99,7 +102,9 @@ chapter.summary_a(results)
 # runs on a fresh clone; the large training splits are not) in the same order,
 # the same steps, learning rate and batch ({glue:text}`wm_budget`), then scored
 # again on the first {glue:text}`wm_ft_docs` documents of Fig. 2A's sample of the test split, which
-# fine-tuning never sees. The paper's fine-tuning was larger; this budget keeps
+# fine-tuning never sees. Method: {glue:text}`wm_ft_method` (`finetune_method`:
+# LoRA by default above {glue:text}`wm_lora_above` parameters, so that a 7B
+# pair fits one 80 GB GPU). The paper's fine-tuning was larger; this budget keeps
 # the book's full build within its time budget on two CPU cores (the README
 # lists the measured build times).
 

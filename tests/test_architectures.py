@@ -70,3 +70,19 @@ def test_the_fallback_is_said_once_per_model_class(monkeypatch: pytest.MonkeyPat
     assert first == again and list(sampling.FALLBACKS) == ["MistralForCausalLM"]
     with pytest.raises(NotImplementedError, match="full-attention caches only"):
         sample_ids(model, PROMPTS, PARAMS, [2], progress=False, fallback=False)
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIGS))
+def test_hooked_hidden_states_are_output_hidden_states(kind: str) -> None:
+    """The requested entries read by forward hooks equal the same entries of output_hidden_states."""
+    from predact_utils.lm.hidden import hidden_states
+
+    model = tiny(kind)
+    seqs = [[1, 5, 6, 7, 8], [1, 9, 10]]
+    got = hidden_states(model, seqs, [0, 1, -1], progress=False)
+    for s, h in zip(seqs, got, strict=True):
+        with torch.inference_mode():
+            ref = model(input_ids=torch.tensor([s]), output_hidden_states=True).hidden_states
+        want = torch.stack([ref[0][0], ref[1][0], ref[-1][0]], dim=1).to(torch.float16).numpy()
+        assert h.shape == want.shape
+        assert abs(h.astype("float32") - want.astype("float32")).max() < 1e-2

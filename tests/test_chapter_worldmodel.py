@@ -116,7 +116,13 @@ def test_numbers() -> None:
         "wm_a_worse": "3 of 4", "wm_a_sig": "2", "wm_a_mean_ratio": "1.175",
         "wm_budget": "30 steps of 8 x 256 tokens, peak learning rate 0.0003, cosine schedule",
         "wm_ft_docs": "40", "wm_ft_pairs": "mini-m-rlhf", "wm_b_worse": "2 of 2", "wm_b_sig": "2",
+        "wm_lora_above": "1,000,000,000",
+        "wm_ft_method": "full fine-tuning of every weight (float32 weights and AdamW states) for mini-m-rlhf",
     }
+    # a 7B pair under the auto rule is tuned with LoRA, and the page says so
+    r.ft_params = {"mini-m-rlhf": 6_738_415_616}
+    assert chapter.numbers(r)["wm_ft_method"] == ("LoRA (peft; rank 16, alpha 32, on every linear layer; the model's "
+                                                  "own weights frozen) for mini-m-rlhf")
     smoke = chapter.numbers(crafted(TABLE_A, TABLE_B, scale="smoke", seed=3))
     assert smoke["wm_skipped"] == "none" and smoke["wm_ft_docs"] == "2"
     assert smoke["wm_budget"].startswith("2 steps of 8 x 256 tokens")

@@ -94,3 +94,40 @@ def test_a_bf16_model_fine_tunes_with_mixed_precision_and_comes_back_in_bf16(tin
         assert tuned(input_ids=x, labels=x).loss < model(input_ids=x, labels=x).loss
     again = finetune(model, blocks, budget, seed=0)  # same seed, same result
     assert all(torch.equal(a, b) for a, b in zip(tuned.state_dict().values(), again.state_dict().values(), strict=True))
+
+
+def test_lora_lowers_the_loss_trains_only_adapters_and_restores_the_model(tiny_tokenizer, tiny_model) -> None:
+    """LoRA (the auto rule above a parameter count): the loss on the training data falls, the loaded model is
+    its original self again afterwards, even when the block raises, and the same seed trains the same."""
+    import torch
+
+    from predact_utils.chapters.worldmodel.finetune import lora_tuned, tuned_model
+
+    text = ["the quick brown fox jumps over the lazy dog. " * 8] * 6
+    budget = FinetuneBudget(steps=8, block=32, batch=4, lr=3e-2, method="lora", lora_rank=4)
+    blocks = training_blocks(tiny_tokenizer, text, budget, seed=0)
+    before = {k: v.clone() for k, v in tiny_model.state_dict().items()}
+    x = torch.from_numpy(blocks[:2].astype(np.int64))
+    with torch.no_grad():
+        loss0 = float(tiny_model(input_ids=x, labels=x).loss)
+    losses = []
+    for _ in range(2):
+        with tuned_model(tiny_model, blocks, budget, seed=0) as tuned, torch.no_grad():
+            assert sum(p.numel() for p in tuned.parameters() if p.requires_grad) < 0.5 * sum(before[k].numel()
+                                                                                           for k in before)
+            losses.append(float(tuned(input_ids=x, labels=x).loss))
+    assert losses[0] < loss0 and losses[0] == pytest.approx(losses[1], abs=1e-6)
+    assert set(tiny_model.state_dict()) == set(before)
+    assert all(torch.equal(v, before[k]) for k, v in tiny_model.state_dict().items())
+    with pytest.raises(RuntimeError, match="boom"):
+        with lora_tuned(tiny_model, blocks, budget, seed=0):
+            raise RuntimeError("boom")
+    assert set(tiny_model.state_dict()) == set(before)
+
+
+def test_the_auto_rule_picks_lora_above_the_threshold() -> None:
+    b = FinetuneBudget(lora_above=1000)
+    assert (b.method_for(999), b.method_for(1000), b.method_for(1001)) == ("full", "full", "lora")
+    assert FinetuneBudget(method="full").method_for(10**12) == "full"
+    with pytest.raises(ValueError, match="method must be one of"):
+        FinetuneBudget(method="qlora")

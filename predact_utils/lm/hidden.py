@@ -93,10 +93,46 @@ def hidden_states(
                 mask[r, n - L :] = 1
         padded = bool((mask == 0).any())
         pos = (mask.cumsum(-1) - 1).clamp_min(0)
-        res = model(input_ids=ids.to(device), attention_mask=mask.to(device) if padded else None,
-                    position_ids=pos.to(device), output_hidden_states=True, use_cache=False, logits_to_keep=1)
-        stacked = torch.stack([res.hidden_states[j].to("cpu", torch.float16) for j in idx], dim=2)  # [B, n, l, d]
+        kwargs = dict(input_ids=ids.to(device), attention_mask=mask.to(device) if padded else None,
+                      position_ids=pos.to(device), use_cache=False, logits_to_keep=1)
+        kept = _hooked_states(model, idx, kwargs)
+        if kept is None:  # an architecture without the usual decoder layout: ask for every layer
+            res = model(**kwargs, output_hidden_states=True)
+            kept = {j: res.hidden_states[j] for j in idx}
+        stacked = torch.stack([kept[j].to("cpu", torch.float16) for j in idx], dim=2)  # [B, n, l, d]
         for r, i in enumerate(batch):
             L = len(seqs[i])
             out[i] = stacked[r, n - L :].numpy().copy()
     return [o for o in out]  # type: ignore[misc]
+
+
+def _entry_modules(model: Any) -> dict[int, Any] | None:
+    """The module whose output is each ``output_hidden_states`` entry: 0 the input embeddings, ``i`` block
+    ``i - 1``, the last the final norm; None for a layout without ``layers`` and ``norm`` on the decoder."""
+    decoder = model.get_decoder() if hasattr(model, "get_decoder") else None
+    blocks, norm = getattr(decoder, "layers", None), getattr(decoder, "norm", None)
+    if blocks is None or norm is None:
+        return None
+    n = len(blocks)
+    return {0: model.get_input_embeddings(), **{i: blocks[i - 1] for i in range(1, n)}, n: norm}
+
+
+def _hooked_states(model: Any, idx: Sequence[int], kwargs: dict[str, Any]) -> dict[int, torch.Tensor] | None:
+    """Run the forward once and keep only the entries ``idx`` (forward hooks), or None when the layout is
+    unknown. A 70B model has 81 entries; output_hidden_states would hold all of them per batch."""
+    modules = _entry_modules(model)
+    if modules is None:
+        return None
+    kept: dict[int, torch.Tensor] = {}
+    handles = []
+    for j in dict.fromkeys(idx):
+        def keep(_module: Any, _args: Any, output: Any, j: int = j) -> None:
+            kept[j] = (output[0] if isinstance(output, tuple) else output).detach()
+        handles.append(modules[j].register_forward_hook(keep))
+    try:
+        model(**kwargs)
+    finally:
+        for h in handles:
+            h.remove()
+    return kept
+

@@ -197,7 +197,7 @@ def run(settings: Settings) -> Results:
         raise ValueError(f"curve_layer {s.curve_layer} is not among the probed layers {layers}; add it to `layers`")
     params = sampling_params(top_p=s.top_p, temperature=s.temperature, max_new_tokens=s.max_new_tokens,
                              n=s.n_samples, seed=s.seed)
-    probe_kw = s.probe_kwargs()
+    probe_kw = {**s.probe_kwargs(), "device": models.base.device}  # probes fit where the model runs
 
     # probe data: own generations and gold text
     gold_seqs = gold_sequences(models.base.tokenizer, s)

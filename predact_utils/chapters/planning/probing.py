@@ -141,22 +141,25 @@ class SoftmaxProbe:
     """Multinomial logistic regression, one head per offset, fitted jointly by full-batch L-BFGS.
 
     Features are standardised with the training mean and standard deviation; the penalty is
-    ``l2 / 2 * ||W||^2`` added to the mean cross-entropy of each head. Deterministic on CPU.
+    ``l2 / 2 * ||W||^2`` added to the mean cross-entropy of each head. Fitted on ``device`` (the probed
+    model's: an accelerator fits the probes of a 70B model's states in seconds); deterministic on CPU.
     """
 
-    def __init__(self, n_classes: int, *, l2: float = 1e-3, max_iter: int = 100, seed: int = 0) -> None:
+    def __init__(self, n_classes: int, *, l2: float = 1e-3, max_iter: int = 100, seed: int = 0,
+                 device: str | torch.device = "cpu") -> None:
         self.n_classes, self.l2, self.max_iter, self.seed = n_classes, l2, max_iter, seed
+        self.device = torch.device(device)
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> SoftmaxProbe:
         """``X`` ``[P, d]`` states, ``Y`` ``[P, K]`` classes (``-1``: no target for that head)."""
         torch.manual_seed(self.seed)
         self.mean_ = X.mean(0)
         self.scale_ = X.std(0) + 1e-6
-        x = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
-        y = torch.from_numpy(np.asarray(Y, dtype=np.int64))
+        x = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32)).to(self.device)
+        y = torch.from_numpy(np.asarray(Y, dtype=np.int64)).to(self.device)
         K, C = y.shape[1], self.n_classes
-        W = torch.zeros(x.shape[1], K * C, requires_grad=True)
-        b = torch.zeros(K * C, requires_grad=True)
+        W = torch.zeros(x.shape[1], K * C, requires_grad=True, device=self.device)
+        b = torch.zeros(K * C, requires_grad=True, device=self.device)
         valid = y >= 0
         counts = valid.sum(0).clamp_min(1).float()
         y0 = y.clamp_min(0)
@@ -179,9 +182,9 @@ class SoftmaxProbe:
     @torch.no_grad()
     def log_proba(self, X: np.ndarray) -> np.ndarray:
         """``[P, K, C]`` log-probabilities of the classes for each head."""
-        x = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
+        x = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32)).to(self.device)
         logits = (x @ self.W_ + self.b_).view(-1, self.n_heads_, self.n_classes)
-        return torch.log_softmax(logits, dim=-1).numpy()
+        return torch.log_softmax(logits, dim=-1).cpu().numpy()
 
 
 class BigramBaseline:
@@ -321,7 +324,7 @@ def run_probes(hidden: Sequence[np.ndarray], token_seqs: Sequence[Sequence[int]]
                layers: Sequence[int], *, offsets: Sequence[int] = OFFSETS, groups: Sequence[int] | None = None,
                top_n: int = 127, test_fraction: float = 0.2, max_train_positions: int | None = 20_000,
                l2: float = 1e-3, max_iter: int = 100, alpha: float = 1.0, n_boot: int = 1000,
-               seed: int = 0) -> ProbeRun:
+               seed: int = 0, device: str | torch.device = "cpu") -> ProbeRun:
     """Fit and score the probes of every layer and offset on one set of sequences.
 
     ``hidden[i]`` is ``[len(token_seqs[i]), len(layers), d]`` (the layers named by ``layers``, in order);
@@ -341,7 +344,7 @@ def run_probes(hidden: Sequence[np.ndarray], token_seqs: Sequence[Sequence[int]]
     base_logp = base.log_proba(test.current)
     tables, scores = [], {}
     for li, layer in enumerate(layers):
-        probe = SoftmaxProbe(labels.n_classes, l2=l2, max_iter=max_iter, seed=seed)
+        probe = SoftmaxProbe(labels.n_classes, l2=l2, max_iter=max_iter, seed=seed, device=device)
         probe.fit(gather_states(hidden, train, li), y_tr)
         logp = probe.log_proba(gather_states(hidden, test, li))
         scores[layer] = group_scores(logp, base_logp, y_te, g_all[test.seq])

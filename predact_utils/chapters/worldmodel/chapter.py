@@ -12,7 +12,7 @@ The notebook ``02_world_modeling`` is the story; this module is everything it co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -60,11 +60,17 @@ class Settings(ChapterSettings):
     finetune_block: int = param(256, minimum=8, doc="tokens per fine-tuning block")
     finetune_test_docs: int = param(40, minimum=1, smoke=2,
                                     doc="test documents scored after fine-tuning (the first of Fig. 2A's)")
+    finetune_method: str = param("auto", str, choices=("auto", "full", "lora"),
+                                 doc="full fine-tuning, LoRA, or auto: LoRA above finetune_lora_above parameters")
+    finetune_lora_above: int = param(1_000_000_000, minimum=0, doc="parameter count above which auto uses LoRA")
+    finetune_lora_rank: int = param(16, minimum=1, doc="rank of the LoRA adapters")
 
     def finetune_budget(self) -> FinetuneBudget:
         """The same fine-tuning budget for every model of Fig. 2B (a smaller token cap at smoke scale)."""
         return FinetuneBudget(steps=self.finetune_steps, block=self.finetune_block, batch=self.finetune_batch,
-                              lr=self.finetune_lr, max_train_tokens=20_000 if self.smoke else 400_000)
+                              lr=self.finetune_lr, max_train_tokens=20_000 if self.smoke else 400_000,
+                              method=self.finetune_method, lora_above=self.finetune_lora_above,
+                              lora_rank=self.finetune_lora_rank)
 
 
 @dataclass
@@ -83,6 +89,8 @@ class Results:
     #: Fig. 2A's comparison of the fine-tuned pairs on the same documents that Fig. 2B scores (the first
     #: ``finetune_test_docs`` of each corpus' sample), for the before/after scatter
     table_a_matched: pd.DataFrame | None = None
+    #: parameters of each fine-tuned pair's aligned model (what decides full fine-tuning or LoRA)
+    ft_params: dict[str, int] = field(default_factory=dict)
 
 
 def gold_scores(pairs: Sequence[PairSpec], corpus_names: Sequence[str], texts: Mapping[str, Sequence[str]],
@@ -149,7 +157,9 @@ def run(settings: Settings) -> Results:
                          corpora.category_of, seed=s.seed)
     return Results(settings=s, pairs=list(available), skipped=list(skipped), corpora=list(eval_corpora),
                    table_a=table_a, summary_a=summary_a, budget=budget, ft_pairs=ft_pairs, table_b=table_b,
-                   table_a_matched=matched)
+                   table_a_matched=matched,
+                   ft_params={p.name: sum(t.numel() for t in ft_models[p.aligned_location()].model.parameters())
+                              for p in ft_pairs})
 
 
 def n_worse(table: pd.DataFrame) -> int:
@@ -226,6 +236,14 @@ def _names(pairs: Sequence[PairSpec]) -> str:
     return ", ".join(p.name for p in pairs)
 
 
+def _methods(results: Results) -> dict[str, str]:
+    """The fine-tuning method that ran, and for which pairs (by the models' parameter counts)."""
+    out: dict[str, list[str]] = {}
+    for p in results.ft_pairs:
+        out.setdefault(results.budget.method_for(results.ft_params.get(p.name, 0)), []).append(p.name)
+    return {m: ", ".join(v) for m, v in out.items()}
+
+
 def numbers(results: Results) -> dict[str, str]:
     """Every text glue of the page."""
     r, b = results, results.budget
@@ -239,6 +257,8 @@ def numbers(results: Results) -> dict[str, str]:
         "wm_a_mean_ratio": f"{mean_ratio(r.table_a):.3f}",
         "wm_budget": f"{b.steps} steps of {b.batch} x {b.block} tokens, peak learning rate {b.lr:g}, "
                      "cosine schedule",
+        "wm_lora_above": f"{b.lora_above:,}",
+        "wm_ft_method": "; ".join(f"{b.describe(m)} for {names}" for m, names in _methods(r).items()) or "none",
         "wm_ft_docs": f"{r.settings.finetune_test_docs}",
         "wm_ft_pairs": _names(r.ft_pairs),
         "wm_b_worse": f"{n_worse(r.table_b)} of {len(r.table_b)}",
