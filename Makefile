@@ -16,7 +16,7 @@ JS_DIR := $(VENV)/share/predact-js
 LANES ?= 1
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism clean
+.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism gpu-check clean
 
 setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js $(JS_DIR)/mathjax/es5/tex-mml-chtml.js
 
@@ -128,6 +128,11 @@ miniature: setup
 bench: setup
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	$(PYTHON) -m benchmarks.run_all
+
+# On a machine with CUDA: the smoke book with peak memory per chapter, and sampling / scoring throughput of a
+# random model of Llama-2-7B's shape (benchmarks/gpu_check.py). Exits 2 without a GPU.
+gpu-check: setup
+	$(PYTHON) -m benchmarks.gpu_check --out _build/gpu-check.json
 
 # Time of the whole book per notebook, cold artifact cache: SCALE=full (default) or smoke.
 SCALE ?= full
