@@ -64,7 +64,7 @@ def test_pair_argument():
 
 def test_main_rejects_unknown_commands(capsys):
     assert main(["build"]) == 2
-    assert "the commands are ['pairs', 'run']" in capsys.readouterr().err
+    assert "the commands are ['pairs', 'plan', 'run']" in capsys.readouterr().err
     assert main([]) == 2
 
 
@@ -76,7 +76,7 @@ def test_pairs_version_and_usage_errors(capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in out] == [p.name for p in list_pairs()]
     assert main(["--version"]) == 0 and capsys.readouterr().out.strip() == f"predact {__version__}"
-    assert main(["frobnicate"]) == 2 and "the commands are ['pairs', 'run']" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2 and "the commands are ['pairs', 'plan', 'run']" in capsys.readouterr().err
     assert main(["run", "--scale", "huge", "--pair", "mini-s-dpo"]) == 2  # argparse's usage error
     assert main(["run", "--pair", "no-such-pair"]) == 2 and "Known pairs" in capsys.readouterr().err
     assert main([]) == 2

@@ -1,6 +1,7 @@
 """``predact``: the command line of the book (reader's book: re-running every section on a model pair).
 
-``predact pairs`` lists the registry's named pairs, ``predact --version`` the version.
+``predact pairs`` lists the registry's named pairs, ``predact plan --pair NAME`` prints what a run will
+cost per chapter (tokens, peak accelerator memory, time), ``predact --version`` the version.
 ``predact run --pair NAME`` executes every section notebook with papermill for
 that pair and builds the book from the executed notebooks::
 
@@ -132,8 +133,43 @@ def pairs(argv: Sequence[str]) -> int:
     return 0
 
 
+def plan(argv: Sequence[str]) -> int:
+    """``predact plan``: per chapter, the tokens, peak accelerator memory and time a run on a pair will take."""
+    from predact_utils.book import plan as planning
+
+    ap = argparse.ArgumentParser(prog="predact plan", description=planning.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pair", nargs="+", required=True, metavar="NAME_OR_ID",
+                    help="a pair name of predact_utils/lm/registry.yaml, or two hub ids / local paths: BASE ALIGNED")
+    ap.add_argument("--scale", default="full", choices=SCALES)
+    ap.add_argument("--gpu-gib", type=float, default=80.0, help="accelerator memory the batches are sized for")
+    ap.add_argument("--dtype-bytes", type=int, default=2, choices=(2, 4), help="2: bf16/fp16, 4: float32")
+    ap.add_argument("--rates", type=Path, default=None,
+                    help="tokens per second measured by `make gpu-check` (its JSON) for the time column")
+    ap.add_argument("--measure", action="store_true",
+                    help="measure tokens per second with the pair's Base model on this machine (a short run)")
+    args = ap.parse_args(argv)
+    if args.rates and args.measure:
+        raise SystemExit("give --rates or --measure, not both")
+    pair = pair_argument(args.pair, allow_same=True)
+    shape, prompt_tokens, corpus_tokens = planning.inputs_for(pair, args.dtype_bytes, args.scale)
+    loads = planning.chapter_loads(args.scale, shape, prompt_tokens, int(args.gpu_gib * 2**30), corpus_tokens)
+    rates = planning.read_rates(args.rates) if args.rates else (planning.measure_rates(pair) if args.measure else None)
+    if rates:
+        print(f"[predact] rates: sampling {rates['sampling_tokens_per_s']:.0f}, scoring "
+              f"{rates['scoring_tokens_per_s']:.0f} tokens/s ({'measured here' if args.measure else args.rates})")
+    rows = planning.plan_table(loads, shape, rates)
+    print(f"[predact] plan for {pair} at {args.scale} scale: {shape.params / 1e9:.2f}B parameters per model, "
+          f"{2 * shape.weight_bytes / 2**30:.1f} GiB of weights for the pair, mean prompt {prompt_tokens} tokens, "
+          f"batches sized for {args.gpu_gib:g} GiB" + ("" if rates else "; no --rates or --measure: no time estimate"))
+    import pandas as pd
+
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 0
+
+
 #: The commands of ``predact``.
-COMMANDS = {"run": run, "pairs": pairs}
+COMMANDS = {"run": run, "pairs": pairs, "plan": plan}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
