@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,6 +111,14 @@ def run(argv: Sequence[str]) -> int:
     out = args.out.resolve() if args.out else None
     if out is not None:
         writable_folder(out)
+    from predact_utils.book.preflight import preflight
+
+    t0 = time.perf_counter()
+    problems = preflight(paths.repo_root(), pair, extra, args.scale, out)
+    if problems:
+        raise SystemExit(f"[predact] the run would fail ({len(problems)} problem{'s' * (len(problems) > 1)}, "
+                         "found before any notebook ran):\n" + "\n".join(f"  - {p}" for p in problems))
+    print(f"[predact] pre-flight passed in {time.perf_counter() - t0:.1f} s", flush=True)
     print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
     try:
         html = build(paths.repo_root(), args.scale, out, extra, args.timeout)
