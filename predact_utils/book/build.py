@@ -60,6 +60,19 @@ OFFLINE_ENV: dict[str, str] = {
     "TOKENIZERS_PARALLELISM": "false",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+#: The hub flags of :data:`OFFLINE_ENV`, left out of a kernel's environment when downloads are allowed.
+HUB_OFFLINE_FLAGS: tuple[str, ...] = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment every notebook kernel gets: :data:`OFFLINE_ENV`, without the hub's offline flags when
+    ``PREDACT_ALLOW_DOWNLOAD`` allows downloads (the kernels then reach the hub; a book run otherwise never
+    waits on it)."""
+    from predact_utils.lm.models import download_switch_on
+
+    if download_switch_on():
+        return {k: v for k, v in OFFLINE_ENV.items() if k not in HUB_OFFLINE_FLAGS}
+    return dict(OFFLINE_ENV)
 
 
 #: Notebooks that read what another one left in the artifact cache run after it, so that a build with
@@ -208,8 +221,8 @@ def check_known_parameters(sources: Iterable[Path], requested: Mapping[str, Any]
 def execute_notebook(py: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, timeout: int,
                      env: Mapping[str, str] | None = None) -> float:
     """Convert a percent script to ``.ipynb`` and execute it with papermill (kernel environment:
-    :data:`OFFLINE_ENV` plus ``env``); return seconds taken."""
-    with kernel_environment({**OFFLINE_ENV, **dict(env or {})}):
+    :func:`kernel_env` plus ``env``); return seconds taken."""
+    with kernel_environment({**kernel_env(), **dict(env or {})}):
         return _execute(py, out, parameters, cwd, timeout)
 
 
@@ -375,6 +388,58 @@ def build(
         raise BookBuildError(f"scale must be one of {SCALES}, got {scale!r}")
     root = root.resolve()
     out_dir = (out_dir or root / "_build").resolve()
+    with output_lock(out_dir):
+        return _build_into(root, scale, out_dir, extra_parameters, timeout, only, lanes)
+
+
+#: Files of the output folder's lock: the lock itself, and who holds it.
+LOCK_FILE, OWNER_FILE = ".build.lock", ".build.owner"
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one build; a second build into it fails at once, naming the first."""
+    from filelock import FileLock, Timeout
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out_dir / LOCK_FILE), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            owner = json.loads((out_dir / OWNER_FILE).read_text())
+            who = f"pid {owner['pid']}, started {owner['started']}, command: {owner['command']}"
+        except (OSError, ValueError, KeyError):
+            who = "owner unknown"
+        raise BookBuildError(f"another build is writing to {out_dir} ({who}); wait for it to finish, or choose "
+                             "another output folder (--out)") from None
+    try:
+        (out_dir / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                                      "command": " ".join(sys.argv)}))
+        yield
+    finally:
+        (out_dir / OWNER_FILE).unlink(missing_ok=True)
+        lock.release()
+
+
+def cache_notices_since(offset: int) -> tuple[list[str], int]:
+    """Lines the artifact cache noted (recomputed entries) after byte ``offset`` of its notice file, and the
+    new offset."""
+    from predact_utils.runs.cache import NOTICES
+
+    f = paths.cache_dir() / NOTICES
+    try:
+        with open(f, encoding="utf-8") as fh:
+            fh.seek(offset)
+            text = fh.read()
+            return [line for line in text.splitlines() if line.strip()], fh.tell()
+    except OSError:
+        return [], offset
+
+
+def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping[str, Any] | None, timeout: int,
+                only: list[str] | None, lanes: int) -> Path:
+    """:func:`build`, with the output folder held."""
     stage = out_dir / "src"
     if stage.exists():
         shutil.rmtree(stage)
@@ -388,7 +453,7 @@ def build(
     claims = out_dir / "claims"  # the scoreboard of this build only
     if claims.exists():
         shutil.rmtree(claims)
-    run_env = {**OFFLINE_ENV, "PREDACT_CLAIMS_DIR": str(claims), **lane_environment(lanes)}
+    run_env = {**kernel_env(), "PREDACT_CLAIMS_DIR": str(claims), **lane_environment(lanes)}
     previous = previous_timings(out_dir / "timings.json")  # to start the longest chains first
     timings: dict[str, float] = {}
     t_start = time.time()
@@ -402,11 +467,20 @@ def build(
         else:
             run_now.append(py.stem)
 
+    notices = {"at": cache_notices_since(0)[1]}  # echo only what this build's notebooks add
+    notices_lock = threading.Lock()
+
     def run(stem: str) -> float:
         py = by_stem[stem]
         params = parameters_for(py, requested, declared[py])
         print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
-        return _execute(py, stage / py.relative_to(root).with_suffix(".ipynb"), params, root, timeout)
+        try:
+            return _execute(py, stage / py.relative_to(root).with_suffix(".ipynb"), params, root, timeout)
+        finally:
+            with notices_lock:
+                lines, notices["at"] = cache_notices_since(notices["at"])
+            for line in lines:
+                print(f"[book] cache notice ({stem}): {line}", flush=True)
 
     def done(stem: str, dt: float) -> None:
         timings[stem] = round(dt, 1)
@@ -433,7 +507,7 @@ def build(
         "--all",
     ]
     print("[book] " + " ".join(cmd), flush=True)
-    res = subprocess.run(cmd, cwd=root, env={**os.environ, **OFFLINE_ENV}, check=False)
+    res = subprocess.run(cmd, cwd=root, env={**os.environ, **kernel_env()}, check=False)
     built = (out_dir if out_dir.name == "_build" else out_dir / "_build") / "html"
     if res.returncode != 0:
         raise BookBuildError(f"jupyter-book build failed (exit {res.returncode}); see the warnings above")

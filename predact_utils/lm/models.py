@@ -98,13 +98,21 @@ class ModelPair:
         return self.base if role == "base" else self.aligned
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "0").strip().lower() in ("1", "true", "yes")
+
+
+def download_switch_on() -> bool:
+    """Whether the user turned downloads on (``PREDACT_ALLOW_DOWNLOAD=1``)."""
+    return _flag("PREDACT_ALLOW_DOWNLOAD")
+
+
 def downloads_allowed(allow_download: bool | None = None) -> bool:
-    """Whether hub downloads are allowed: the argument, else ``$PREDACT_ALLOW_DOWNLOAD`` (default off)."""
+    """Whether hub downloads are allowed: the argument, else ``$PREDACT_ALLOW_DOWNLOAD`` (default off), unless
+    the hub client itself is switched off (``HF_HUB_OFFLINE=1``), which would refuse them anyway."""
     if allow_download is not None:
         return allow_download
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
-        return False
-    return os.environ.get("PREDACT_ALLOW_DOWNLOAD", "0").lower() in ("1", "true", "yes")
+    return download_switch_on() and not _flag("HF_HUB_OFFLINE")
 
 
 DTYPE_NAMES = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16,
@@ -179,9 +187,16 @@ def _not_available_message(ident: str) -> str:
         f"model {ident!r} is neither a local checkpoint folder nor in the Hugging Face cache "
         f"({paths.hf_cache_dir()}), and downloads are off (the book runs offline by default). "
         f"Pairs available on this machine: {pairs}. To use your own checkpoints pass folders, e.g. "
-        f"load_pair('/path/to/base,/path/to/aligned') or load_model('/path/to/model'); to download from "
-        f"the hub, set PREDACT_ALLOW_DOWNLOAD=1 (or allow_download=True) on a machine with network access."
+        f"load_pair('/path/to/base,/path/to/aligned') or load_model('/path/to/model'); " + _download_hint()
     )
+
+
+def _download_hint() -> str:
+    """The one switch that turns downloads on, given what is set now."""
+    if download_switch_on() and _flag("HF_HUB_OFFLINE"):
+        return ("PREDACT_ALLOW_DOWNLOAD=1 is set, but HF_HUB_OFFLINE=1 switches the hub client off: unset "
+                "HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE) to download.")
+    return "to download from the hub, set PREDACT_ALLOW_DOWNLOAD=1 on a machine with network access."
 
 
 def fingerprint_dir(folder: str | Path) -> str:

@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -110,7 +111,34 @@ def _sha_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Invalid entries already noted in this process (file, modification time).
+_NOTED: set[tuple[str, int]] = set()
+#: The file of the cache's notices (recomputed entries), which a book build echoes to the console.
+NOTICES = "notices.log"
+
+
+def notice(root: Path, text: str) -> None:
+    """Warn (the notebook's output shows it) and append one line to the cache's notice file (the build
+    prints new lines on the console after each notebook)."""
+    warnings.warn(text, stacklevel=3)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / NOTICES, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+    except OSError:  # a notice must never break a run
+        pass
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename; the file gets the mode the user's
+    umask gives new files (mkstemp's 0600 would hide a shared cache from its other users)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -118,6 +146,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -158,7 +187,10 @@ class ArtifactCache:
         except FileNotFoundError:
             return False, None
         except Exception as err:  # corrupt or foreign entry: recompute
-            warnings.warn(f"cache entry {file} is invalid ({err}); recomputing it", stacklevel=3)
+            seen = (str(file), file.stat().st_mtime_ns if file.exists() else 0)
+            if seen not in _NOTED:  # read twice (before and under the lock): one notice
+                _NOTED.add(seen)
+                notice(self.root, f"cache entry {file} is invalid ({err}); recomputing it")
             return False, None
 
     def _write_payload(self, file: Path, meta_file: Path, key: str, value: Any, extra: Mapping[str, Any]) -> None:
