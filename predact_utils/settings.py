@@ -78,11 +78,28 @@ class ChapterSettings:
         if "get_ipython" not in values:
             values = {**cls.defaults(), **values}
         checked = validate_parameters(values, spec)
+        replaced = cls.smoke_replacements(checked) if checked["scale"] == "smoke" else []
         if checked["scale"] == "smoke":
             checked.update(cls.smoke_values())
         settings = cls(**checked)
         settings.check()
+        for line in replaced + settings.caps():
+            print(f"[settings] {line}", flush=True)
         return settings
+
+    @classmethod
+    def smoke_replacements(cls, values: Mapping[str, Any]) -> list[str]:
+        """A line for every value the smoke scale replaces although it was changed from the book's default
+        (a value passed with ``-p`` at smoke scale)."""
+        defaults = cls.defaults()
+        return [f"{name} = {values[name]!r} is replaced by its smoke value {smoke!r} at smoke scale"
+                for name, smoke in cls.smoke_values().items()
+                if name in values and values[name] != defaults[name] and values[name] != smoke]
+
+    def caps(self) -> list[str]:
+        """A line for every value this run uses below what the parameters say (a cap at smoke scale);
+        none by default."""
+        return []
 
     from_globals = from_values
 

@@ -48,3 +48,28 @@ def test_a_kernel_namespace_must_define_every_parameter() -> None:
     namespace = {"get_ipython": object(), "scale": "full", "seed": 0}
     with pytest.raises(ParameterError, match="n_samples: missing"):
         Toy.from_globals(namespace)
+
+
+def test_a_value_the_smoke_scale_replaces_or_caps_is_said(capsys) -> None:
+    from predact_utils.chapters import anchors
+
+    anchors.Settings.from_values({"scale": "smoke"})
+    assert capsys.readouterr().out == ""  # defaults replaced by smoke values: nothing to say
+    s = anchors.Settings.from_values({"scale": "smoke", "n_prompts": 7, "n_samples": 50})
+    out = capsys.readouterr().out
+    assert "[settings] n_prompts = 7 is replaced by its smoke value 3 at smoke scale" in out
+    assert "[settings] n_samples = 50 is capped at 12 generations per prompt at smoke scale" in out
+    assert s.samples_used == 12
+    anchors.Settings.from_values({"scale": "full", "n_samples": 50})
+    assert capsys.readouterr().out == ""
+
+
+def test_predact_run_prints_the_notes_before_the_work() -> None:
+    from predact_utils import paths
+    from predact_utils.book.build import notebook_sources
+    from predact_utils.book.preflight import parameter_notes
+
+    notes = parameter_notes(notebook_sources(paths.repo_root()), {"n_samples": 50}, "smoke")
+    assert "04_anchor_spans: n_samples = 50 is replaced by its smoke value" not in " ".join(notes)  # no smoke value
+    assert any(n.startswith("04_anchor_spans: n_samples = 50 is capped at 12") for n in notes)
+    assert any(n.startswith("03_distribution_collapse: n_samples = 50 is replaced by its smoke value 4") for n in notes)

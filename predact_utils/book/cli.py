@@ -119,6 +119,11 @@ def run(argv: Sequence[str]) -> int:
         raise SystemExit(f"[predact] the run would fail ({len(problems)} problem{'s' * (len(problems) > 1)}, "
                          "found before any notebook ran):\n" + "\n".join(f"  - {p}" for p in problems))
     print(f"[predact] pre-flight passed in {time.perf_counter() - t0:.1f} s", flush=True)
+    from predact_utils.book.build import notebook_sources
+    from predact_utils.book.preflight import parameter_notes
+
+    for note in parameter_notes(notebook_sources(paths.repo_root()), extra, args.scale):
+        print(f"[predact] note: {note}", flush=True)
     print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
     try:
         html = build(paths.repo_root(), args.scale, out, extra, args.timeout)

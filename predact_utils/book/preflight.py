@@ -47,6 +47,30 @@ def parameter_problems(sources: Sequence[Path], parameters: Mapping[str, Any], s
     return out
 
 
+def parameter_notes(sources: Sequence[Path], parameters: Mapping[str, Any], scale: str) -> list[str]:
+    """What each notebook's settings will replace or cap of the given parameters (printed, never silent)."""
+    import contextlib
+    import io
+
+    from predact_utils.book.build import notebook_parameters
+
+    out = []
+    for py in sources:
+        chapter = chapter_of(py)
+        if chapter is None:
+            continue
+        declared = notebook_parameters(py)
+        values = {k: v for k, v in parameters.items() if k in declared}
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            try:
+                chapter.Settings.from_values({**values, "scale": scale})
+            except Exception:  # reported by parameter_problems
+                continue
+        out += [f"{py.stem}: {line.removeprefix('[settings] ')}" for line in printed.getvalue().splitlines()
+                if line.startswith("[settings] ")]
+    return out
+
+
 def pair_problems(pair: str) -> tuple[list[str], list[Any]]:
     """The pair resolved, both configs and tokenizers read (no weights), the tokenizers compared; the
     problems, and the configs that could be read."""

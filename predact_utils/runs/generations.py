@@ -129,6 +129,8 @@ def prompt_index(chosen: Sequence[dict[str, Any]], prompt_id: str,
     known = [r["id"] for r in (rows if rows is not None else prompt_data.load())]
     if prompt_id not in known:
         raise ValueError(f"unknown prompt id {prompt_id!r}; ids look like {known[:3]} (see data/prompts.jsonl)")
+    print(f"[settings] prompt {prompt_id!r} is not among the {len(chosen)} prompts of this run; "
+          f"{chosen[0].get('id')!r} is shown in its place", flush=True)
     return 0
 
 

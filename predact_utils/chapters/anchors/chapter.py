@@ -92,6 +92,13 @@ class Settings(PromptChapterSettings):
         """Prompts to answer, ``None`` for all of them."""
         return self.n_prompts or None
 
+    def caps(self) -> list[str]:
+        """The smoke scale's cap on the generations per prompt, when it bites on a value changed from the
+        book's (the default's cap is what smoke scale means)."""
+        if self.smoke and self.n_samples > 12 and self.n_samples != type(self).defaults()["n_samples"]:
+            return [f"n_samples = {self.n_samples} is capped at 12 generations per prompt at smoke scale"]
+        return []
+
     @property
     def samples_used(self) -> int:
         """Generations per prompt and model (at most 12 at smoke scale)."""
