@@ -165,7 +165,16 @@ def preflight(root: Path, pair: str | None, parameters: Mapping[str, Any], scale
     from predact_utils.lm.models import default_dtype
 
     problems: list[str] = []
-    dtype_bytes = torch.finfo(default_dtype()).bits // 8
+    try:
+        dtype_bytes = torch.finfo(default_dtype()).bits // 8
+    except ValueError as exc:  # a bad $PREDACT_DTYPE
+        return [str(exc)]
+    try:
+        from predact_utils.book.build import BookBuildError, check_known_parameters
+
+        check_known_parameters(notebook_sources(root), {"scale": scale, **parameters})
+    except BookBuildError as exc:  # a parameter no notebook declares (a typo)
+        problems.append(str(exc))
     if pair is not None:
         found, configs = pair_problems(pair)
         problems += found
