@@ -48,3 +48,39 @@ def test_cache_files_follow_the_umask(tmp_path) -> None:
         os.umask(old)
     files = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
     assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in files)
+
+
+def test_one_lane_runs_in_this_thread_so_ctrl_c_stops_at_once() -> None:
+    import threading
+
+    calls = []
+
+    def run(name: str) -> float:
+        calls.append((name, threading.current_thread() is threading.main_thread()))
+        if name == "b":
+            raise KeyboardInterrupt
+        return 1.0
+
+    with pytest.raises(KeyboardInterrupt):
+        build.run_in_lanes(["a", "b", "c"], run, lanes=1, after={})
+    assert calls == [("a", True), ("b", True)]  # c never started
+
+
+def test_ctrl_c_prints_one_line_with_what_finished_and_the_resume_command(tmp_path, monkeypatch, capsys) -> None:
+    from predact_utils.book import cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    build.write_timings(out / "timings.json", "smoke", {"00_setup": 3.0, "01_miniature_family": 4.0}, 7.0,
+                        complete=False)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("predact_utils.book.build.build", interrupted)
+    monkeypatch.setattr("predact_utils.book.preflight.preflight", lambda *a, **k: [])
+    code = cli.main(["run", "--pair", "mini-s-dpo", "--scale", "smoke", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and len(err) == 1
+    assert err[0] == ("[predact] stopped by Ctrl-C; notebooks finished: 00_setup, 01_miniature_family; their "
+                      f"results are in the artifact cache, so `predact run --pair mini-s-dpo --scale smoke --out "
+                      f"{out}` resumes")

@@ -344,6 +344,14 @@ def run_in_lanes(names: Sequence[str], run: Callable[[str], float], lanes: int =
 
     results: dict[str, float] = {}
     pending: list[str] = sorted(order, key=lambda n: (-ahead(n), order.index(n)))
+    if lanes <= 1:  # in this thread: Ctrl-C reaches the running notebook at once (a worker thread would finish it)
+        while pending:
+            n = next(m for m in pending if deps[m] <= set(results))
+            pending.remove(n)
+            results[n] = run(n)
+            if on_done is not None:
+                on_done(n, results[n])
+        return results
     running: dict[Future[float], str] = {}
     error: BaseException | None = None
     with ThreadPoolExecutor(max_workers=max(1, lanes), thread_name_prefix="book-lane") as pool:
@@ -457,6 +465,7 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
     previous = previous_timings(out_dir / "timings.json")  # to start the longest chains first
     timings: dict[str, float] = {}
     t_start = time.time()
+    write_timings(out_dir / "timings.json", scale, timings, 0.0, complete=False, lanes=lanes)  # this build's, from now
     by_stem = {py.stem: py for py in sources}
     run_now = []
     for py in sources:
@@ -517,6 +526,14 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
     return built
 
 
+def stopped_line(out_dir: Path, resume: str) -> str:
+    """The one line a build stopped by Ctrl-C prints: the notebooks that finished, and how to resume."""
+    done = list(previous_timings(Path(out_dir) / "timings.json"))
+    finished = ", ".join(done) if done else "none"
+    return (f"[book] stopped by Ctrl-C; notebooks finished: {finished}; their results are in the artifact "
+            f"cache, so {resume} resumes")
+
+
 def previous_timings(path: Path) -> dict[str, float]:
     """Seconds per notebook of the last build into the same folder (empty when there is none or it is
     unreadable): the lanes' schedule starts the longest chains of notebooks first."""
@@ -558,6 +575,9 @@ def main(argv: list[str] | None = None) -> int:
     except BookBuildError as exc:
         print(f"[book] FAILED: {exc}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print(stopped_line(args.out or args.root / "_build", "the same command"), file=sys.stderr, flush=True)
+        return 130
     print(f"[book] built {html / 'index.html'}", flush=True)
     return 0
 

@@ -127,6 +127,12 @@ def run(argv: Sequence[str]) -> int:
     print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
     try:
         html = build(paths.repo_root(), args.scale, out, extra, args.timeout)
+    except KeyboardInterrupt:
+        from predact_utils.book.build import stopped_line
+
+        print(stopped_line(out or paths.repo_root() / "_build", f"`predact run {' '.join(argv)}`").replace(
+            "[book]", "[predact]"), file=sys.stderr, flush=True)
+        return 130
     except BookBuildError as exc:
         print(f"[predact] FAILED: {exc}\n[predact] re-run the same command to resume: finished results are cached",
               file=sys.stderr, flush=True)
