@@ -13,7 +13,7 @@ import importlib
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,19 +29,25 @@ def chapter_of(py: Path) -> ModuleType | None:
     return importlib.import_module(f"predact_utils.chapters.{m.group(1)}") if m else None
 
 
-def parameter_problems(sources: Sequence[Path], parameters: Mapping[str, Any], scale: str) -> list[str]:
-    """Every notebook's settings built from the parameters it declares: the errors, one per notebook."""
+def _settings_of(sources: Sequence[Path], parameters: Mapping[str, Any], scale: str) -> Iterator[tuple[Path, Any]]:
+    """Per notebook that runs a chapter: its path, and a call that builds its settings from the parameters it
+    declares at ``scale``."""
     from predact_utils.book.build import notebook_parameters
 
-    out = []
     for py in sources:
         chapter = chapter_of(py)
-        if chapter is None:
-            continue
-        declared = notebook_parameters(py)
-        values = {k: v for k, v in parameters.items() if k in declared}
+        if chapter is not None:
+            declared = notebook_parameters(py)
+            values = {k: v for k, v in parameters.items() if k in declared}
+            yield py, lambda c=chapter, v=values: c.Settings.from_values({**v, "scale": scale})
+
+
+def parameter_problems(sources: Sequence[Path], parameters: Mapping[str, Any], scale: str) -> list[str]:
+    """Every notebook's settings built from the parameters it declares: the errors, one per notebook."""
+    out = []
+    for py, make in _settings_of(sources, parameters, scale):
         try:
-            chapter.Settings.from_values({**values, "scale": scale})
+            make()
         except Exception as exc:  # ParameterError, or a check() that reads a file
             out.append(f"{py.stem}: {exc}")
     return out
@@ -52,18 +58,11 @@ def parameter_notes(sources: Sequence[Path], parameters: Mapping[str, Any], scal
     import contextlib
     import io
 
-    from predact_utils.book.build import notebook_parameters
-
     out = []
-    for py in sources:
-        chapter = chapter_of(py)
-        if chapter is None:
-            continue
-        declared = notebook_parameters(py)
-        values = {k: v for k, v in parameters.items() if k in declared}
+    for py, make in _settings_of(sources, parameters, scale):
         with contextlib.redirect_stdout(io.StringIO()) as printed:
             try:
-                chapter.Settings.from_values({**values, "scale": scale})
+                make()
             except Exception:  # reported by parameter_problems
                 continue
         out += [f"{py.stem}: {line.removeprefix('[settings] ')}" for line in printed.getvalue().splitlines()

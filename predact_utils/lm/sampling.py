@@ -141,6 +141,27 @@ def _model_device(model: Any) -> torch.device:
     return model.get_input_embeddings().weight.device
 
 
+def _row_uniforms(rows: Sequence[_Row], params: SamplingParams) -> torch.Tensor:
+    """``[rows, max_new_tokens]`` uniforms: each row's from its own generator, seeded by its prompt and index."""
+    return torch.stack([torch.rand(params.max_new_tokens, generator=torch.Generator().manual_seed(
+        row_seed(params.seed, r.prompt, r.sample_index))) for r in rows])
+
+
+def _decode_state(rows: int, steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The decode loop's bookkeeping: the original index of each live row, the drawn tokens (-1: none yet),
+    which rows have stopped."""
+    return torch.arange(rows), torch.full((rows, steps), -1, dtype=torch.long), torch.zeros(rows, dtype=torch.bool)
+
+
+def _draw(logits: torch.Tensor, u_all: torch.Tensor, alive: torch.Tensor, t: int, params: SamplingParams,
+          tokens: torch.Tensor, done: torch.Tensor, stop_ids: torch.Tensor) -> torch.Tensor:
+    """Step ``t``: draw the live rows' tokens with their own uniforms, record them and which rows stopped."""
+    nxt = nucleus_sample(logits, u_all[alive, t], params.top_p, params.temperature)
+    tokens[alive, t] = nxt.cpu()
+    done[alive[torch.isin(nxt, stop_ids).cpu()]] = True
+    return nxt
+
+
 @torch.inference_mode()
 def _run_batch(model: Any, rows: list[_Row], params: SamplingParams, stop_ids: torch.Tensor) -> list[tuple[list[int], str]]:
     device = _model_device(model)
@@ -168,18 +189,12 @@ def _run_batch(model: Any, rows: list[_Row], params: SamplingParams, stop_ids: t
         mask = torch.ones(B, P + T, dtype=torch.long, device=device)
         for i, n in enumerate(lens.tolist()):
             mask[i, : P - n] = 0
-    u_all = torch.stack([torch.rand(T, generator=torch.Generator().manual_seed(
-        row_seed(params.seed, r.prompt, r.sample_index))) for r in rows])
+    u_all = _row_uniforms(rows, params)
     pos = lens.clone().to(device)
-    alive = torch.arange(B)  # original row index of each batch row
-    tokens = torch.full((B, T), -1, dtype=torch.long)
-    done = torch.zeros(B, dtype=torch.bool)
+    alive, tokens, done = _decode_state(B, T)
     stop_ids = stop_ids.to(device)
     for t in range(T):
-        nxt = nucleus_sample(logits, u_all[alive, t], params.top_p, params.temperature)
-        tokens[alive, t] = nxt.cpu()
-        finished = torch.isin(nxt, stop_ids).cpu()
-        done[alive[finished]] = True
+        nxt = _draw(logits, u_all, alive, t, params, tokens, done, stop_ids)
         if bool(done[alive].all()) or t == T - 1:
             break
         n_fin = int(done[alive].sum())
@@ -225,16 +240,11 @@ def _run_prompt_dynamic(model: Any, rows: list[_Row], params: SamplingParams,
     out = model(input_ids=torch.tensor([prompt], device=device), cache=cache, use_cache=True, logits_to_keep=1)
     cache.batch_repeat_interleave(B)
     logits = out.logits[:, -1].float().expand(B, -1)
-    u_all = torch.stack([torch.rand(T, generator=torch.Generator().manual_seed(
-        row_seed(params.seed, r.prompt, r.sample_index))) for r in rows])
-    alive = torch.arange(B)
-    tokens = torch.full((B, T), -1, dtype=torch.long)
-    done = torch.zeros(B, dtype=torch.bool)
+    u_all = _row_uniforms(rows, params)
+    alive, tokens, done = _decode_state(B, T)
     stop_ids = stop_ids.to(device)
     for t in range(T):
-        nxt = nucleus_sample(logits, u_all[alive, t], params.top_p, params.temperature)
-        tokens[alive, t] = nxt.cpu()
-        done[alive[torch.isin(nxt, stop_ids).cpu()]] = True
+        nxt = _draw(logits, u_all, alive, t, params, tokens, done, stop_ids)
         if bool(done[alive].all()) or t == T - 1:
             break
         keep = (~done[alive]).nonzero().squeeze(-1)
