@@ -41,6 +41,15 @@ def test_chapter_loads_follow_the_chapters_settings() -> None:
     assert timed[0]["minutes"] == round(loads["08_sampling_explorer"].generated / 100 / 60, 1)
 
 
+def test_gpus_needed_for_the_weights_with_headroom() -> None:
+    seven = planning.shape_of(LlamaConfig(**LLAMA2_7B))
+    seventy = planning.shape_of(LlamaConfig(hidden_size=8192, intermediate_size=28672, num_hidden_layers=80,
+                                            num_attention_heads=64, num_key_value_heads=8, vocab_size=32000))
+    assert seventy.params == 68_976_648_192  # Llama-2-70B's published count
+    assert planning.gpus_needed(seven, 80) == 1 and planning.gpus_needed(seven, 24) == 2
+    assert planning.gpus_needed(seventy, 80) == 5  # 257 GiB of bf16 weights in 80% of 80 GiB GPUs
+
+
 def test_rates_come_from_the_gpu_checks_json(tmp_path) -> None:
     f = tmp_path / "gpu.json"
     f.write_text(json.dumps({"llama2_7b_shape": {"sampling_tokens_per_s": 900.5, "scoring_tokens_per_s": 12000}}))

@@ -162,7 +162,8 @@ def plan(argv: Sequence[str]) -> int:
     ap.add_argument("--pair", nargs="+", required=True, metavar="NAME_OR_ID",
                     help="a pair name of predact_utils/lm/registry.yaml, or two hub ids / local paths: BASE ALIGNED")
     ap.add_argument("--scale", default="full", choices=SCALES)
-    ap.add_argument("--gpu-gib", type=float, default=80.0, help="accelerator memory the batches are sized for")
+    ap.add_argument("--gpu-gib", type=float, default=80.0, help="memory of one accelerator, GiB")
+    ap.add_argument("--gpus", type=int, default=1, help="accelerators the pair is sharded over")
     ap.add_argument("--dtype-bytes", type=int, default=2, choices=(2, 4), help="2: bf16/fp16, 4: float32")
     ap.add_argument("--rates", type=Path, default=None,
                     help="tokens per second measured by `make gpu-check` (its JSON) for the time column")
@@ -173,7 +174,8 @@ def plan(argv: Sequence[str]) -> int:
         raise SystemExit("give --rates or --measure, not both")
     pair = pair_argument(args.pair, allow_same=True)
     shape, prompt_tokens, corpus_tokens = planning.inputs_for(pair, args.dtype_bytes, args.scale)
-    loads = planning.chapter_loads(args.scale, shape, prompt_tokens, int(args.gpu_gib * 2**30), corpus_tokens)
+    total = int(args.gpus * args.gpu_gib * 2**30)
+    loads = planning.chapter_loads(args.scale, shape, prompt_tokens, total, corpus_tokens)
     rates = planning.read_rates(args.rates) if args.rates else (planning.measure_rates(pair) if args.measure else None)
     if rates:
         print(f"[predact] rates: sampling {rates['sampling_tokens_per_s']:.0f}, scoring "
@@ -181,7 +183,12 @@ def plan(argv: Sequence[str]) -> int:
     rows = planning.plan_table(loads, shape, rates)
     print(f"[predact] plan for {pair} at {args.scale} scale: {shape.params / 1e9:.2f}B parameters per model, "
           f"{2 * shape.weight_bytes / 2**30:.1f} GiB of weights for the pair, mean prompt {prompt_tokens} tokens, "
-          f"batches sized for {args.gpu_gib:g} GiB" + ("" if rates else "; no --rates or --measure: no time estimate"))
+          f"batches sized for {args.gpus} x {args.gpu_gib:g} GiB"
+          + ("" if rates else "; no --rates or --measure: no time estimate"))
+    need = planning.gpus_needed(shape, args.gpu_gib)
+    if need > args.gpus:
+        print(f"[predact] the pair's weights alone need {need} accelerators of {args.gpu_gib:g} GiB (with room for the "
+              f"caches): run with --gpus {need} or more")
     import pandas as pd
 
     print(pd.DataFrame(rows).to_string(index=False))

@@ -59,6 +59,12 @@ def shape_of(config: Any, dtype_bytes: int = 2) -> ModelShape:
     return ModelShape(config, int(sum(p.numel() for p in model.parameters())), dtype_bytes)
 
 
+def gpus_needed(shape: ModelShape, gpu_gib: float) -> int:
+    """Accelerators of ``gpu_gib`` that hold both models' weights within their weight share
+    (:data:`predact_utils.lm.memory.WEIGHT_SHARE`), the rest left for caches."""
+    return max(1, math.ceil(2 * shape.weight_bytes / (memory.WEIGHT_SHARE * gpu_gib * 2**30)))
+
+
 def sampling_batch_bytes(shape: ModelShape, rows: int, length: int) -> int:
     """Key/value cache and one step's logits of a sampling batch of ``rows`` rows of ``length`` tokens."""
     return rows * memory.kv_bytes_per_token(shape.config, shape.dtype_bytes) * length + memory.logits_bytes(
