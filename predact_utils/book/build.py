@@ -476,7 +476,10 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
         else:
             run_now.append(py.stem)
 
-    notices = {"at": cache_notices_since(0)[1]}  # echo only what this build's notebooks add
+    from predact_utils.runs.cache import NOTICES
+
+    notice_file = paths.cache_dir() / NOTICES
+    notices = {"at": notice_file.stat().st_size if notice_file.is_file() else 0}  # only what this build adds
     notices_lock = threading.Lock()
 
     def run(stem: str) -> float:
