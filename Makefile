@@ -143,5 +143,5 @@ book-time: setup
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
 determinism: setup
 	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \
-	  $(PYTHON) -m predact_utils.book.build --scale $(SCALE) --lanes $(LANES) --out $(CURDIR)/_build/det-$$run; done
+	  $(PYTHON) -m predact_utils.book.build --scale $(SCALE) --lanes $(LANES) --rerun --out $(CURDIR)/_build/det-$$run; done
 	$(PYTHON) -m predact_utils.book.gluecheck _build/det-a _build/det-b

@@ -54,7 +54,7 @@ def test_a_timed_build_starts_from_an_empty_cache(tmp_path, monkeypatch):
     (out / "cold-cache" / "generations" / "old.npz").write_bytes(b"left by an earlier timing")
     seen = {}
 
-    def fake_build(root, scale, out_dir, lanes=1):
+    def fake_build(root, scale, out_dir, lanes=1, rerun=False):
         seen.update(cache=os.environ["PREDACT_CACHE"], files=list((out_dir / "cold-cache").rglob("*")), lanes=lanes)
         write_timings(out_dir / "timings.json", scale, {"00_setup": 1.0}, 2.0, complete=True, lanes=lanes)
 

@@ -52,3 +52,12 @@ def test_toc_parsing_and_missing_entries(tmp_path: Path) -> None:
     (tmp_path / "notebooks" / "01_x.py").write_text("x = 1\n")
     with pytest.raises(BookBuildError, match="names 'notebooks/02_y' but no"):
         notebook_sources(tmp_path)
+
+
+def test_the_book_build_refuses_a_typo_before_any_notebook_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran.txt"
+    root = _tiny_book(tmp_path, f'# %%\nopen({str(marker)!r}, "w").write("ran")\n')
+    res = build_book(root, "-p", "sed", "1")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "found before any notebook ran" in res.stderr and "'sed'" in res.stderr and "seed" in res.stderr
+    assert not marker.exists()

@@ -44,6 +44,7 @@ from typing import Any
 import yaml
 
 from predact_utils import paths
+from predact_utils.book import resume
 from predact_utils.book.parameters_cell import merge_injected
 from predact_utils.params import SCALES
 
@@ -385,19 +386,21 @@ def build(
     timeout: int = 3600,
     only: list[str] | None = None,
     lanes: int = 1,
+    rerun: bool = False,
 ) -> Path:
     """Execute the notebooks of ``root``'s book and build its HTML; return the ``html`` folder.
 
     ``only`` restricts execution to notebooks whose stem contains one of the
     given strings (the others are still converted and rendered unexecuted);
-    ``lanes`` notebooks run at once (see the module docstring).
+    ``lanes`` notebooks run at once (see the module docstring). A notebook that finished in an earlier
+    build into ``out_dir`` with the same inputs is skipped (:mod:`predact_utils.book.resume`) unless ``rerun``.
     """
     if scale not in SCALES:
         raise BookBuildError(f"scale must be one of {SCALES}, got {scale!r}")
     root = root.resolve()
     out_dir = (out_dir or root / "_build").resolve()
     with output_lock(out_dir):
-        return _build_into(root, scale, out_dir, extra_parameters, timeout, only, lanes)
+        return _build_into(root, scale, out_dir, extra_parameters, timeout, only, lanes, rerun)
 
 
 #: Files of the output folder's lock: the lock itself, and who holds it.
@@ -446,7 +449,7 @@ def cache_notices_since(offset: int) -> tuple[list[str], int]:
 
 
 def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping[str, Any] | None, timeout: int,
-                only: list[str] | None, lanes: int) -> Path:
+                only: list[str] | None, lanes: int, rerun: bool = False) -> Path:
     """:func:`build`, with the output folder held."""
     stage = out_dir / "src"
     if stage.exists():
@@ -482,12 +485,26 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
     notices = {"at": notice_file.stat().st_size if notice_file.is_file() else 0}  # only what this build adds
     notices_lock = threading.Lock()
 
+    code, data = resume.code_digest(), resume.data_digest()
+    skipped: list[str] = []
+
     def run(stem: str) -> float:
         py = by_stem[stem]
         params = parameters_for(py, requested, declared[py])
+        target = stage / py.relative_to(root).with_suffix(".ipynb")
+        stamp = resume.inputs_stamp(py, params, code, data)
+        if not rerun and resume.finished_with(out_dir, stem, stamp):
+            resume.restore(out_dir, stem, target, claims)
+            skipped.append(stem)
+            print(f"[book] skipping {py.relative_to(root)}: it finished in an earlier build into {out_dir} with "
+                  "the same parameters, code, data and models; its executed copy and scoreboard records are "
+                  "kept (--rerun executes it again)", flush=True)
+            return previous.get(stem, 0.0)
         print(f"[book] executing {py.relative_to(root)} with {params}", flush=True)
         try:
-            return _execute(py, stage / py.relative_to(root).with_suffix(".ipynb"), params, root, timeout)
+            dt = _execute(py, target, params, root, timeout)
+            resume.save_finished(out_dir, stem, target, stamp, claims)
+            return dt
         finally:
             with notices_lock:
                 lines, notices["at"] = cache_notices_since(notices["at"])
@@ -496,8 +513,10 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
 
     def done(stem: str, dt: float) -> None:
         timings[stem] = round(dt, 1)
-        write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=False, lanes=lanes)
-        print(f"[book]   {stem} done in {dt:.1f} s", flush=True)
+        write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=False, lanes=lanes,
+                      skipped=skipped)
+        if stem not in skipped:
+            print(f"[book]   {stem} done in {dt:.1f} s", flush=True)
 
     with kernel_environment(run_env):
         run_in_lanes(run_now, run, lanes=lanes, on_done=done, expected=previous)
@@ -525,7 +544,11 @@ def _build_into(root: Path, scale: str, out_dir: Path, extra_parameters: Mapping
         raise BookBuildError(f"jupyter-book build failed (exit {res.returncode}); see the warnings above")
     if not (built / "index.html").is_file():
         raise BookBuildError(f"jupyter-book finished but {built / 'index.html'} is missing")
-    write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=True, lanes=lanes)
+    write_timings(out_dir / "timings.json", scale, timings, time.time() - t_start, complete=True, lanes=lanes,
+                  skipped=skipped)
+    if skipped:
+        print(f"[book] skipped {len(skipped)} notebook(s) finished earlier with the same inputs: "
+              f"{', '.join(skipped)}", flush=True)
     return built
 
 
@@ -547,15 +570,16 @@ def previous_timings(path: Path) -> dict[str, float]:
 
 
 def write_timings(path: Path, scale: str, notebooks: Mapping[str, float], total: float, complete: bool,
-                  lanes: int = 1) -> None:
+                  lanes: int = 1, skipped: Sequence[str] = ()) -> None:
     """Record how long each notebook took to execute and the whole build (``benchmarks/book_time.py`` reads it).
 
     Rewritten after every notebook, so an interrupted build still leaves the times of what it ran. With
     several lanes the notebooks' times overlap: ``execution_seconds`` is their sum, ``total_seconds`` the
-    wall-clock time of the whole build."""
+    wall-clock time of the whole build. ``skipped`` notebooks were not executed (their times are the earlier
+    build's)."""
     record = {"scale": scale, "complete": complete, "notebooks": dict(notebooks),
               "execution_seconds": round(sum(notebooks.values()), 1), "total_seconds": round(total, 1),
-              "cpu_count": os.cpu_count(), "lanes": lanes}
+              "cpu_count": os.cpu_count(), "lanes": lanes, "skipped": list(skipped)}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=1))
     os.replace(tmp, path)
@@ -571,10 +595,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=None, help="execute only notebooks whose name contains this")
     ap.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
     ap.add_argument("--lanes", type=int, default=1, help="notebooks executed at once (each with cpus/lanes threads)")
+    ap.add_argument("--rerun", action="store_true",
+                    help="execute every notebook, also those that finished earlier with the same inputs")
     args = ap.parse_args(argv)
     extra = {k: yaml.safe_load(v) for k, v in args.param}
+    from predact_utils.book.preflight import preflight
+
+    t0 = time.perf_counter()
+    problems = preflight(args.root.resolve(), None, extra, args.scale, args.out.resolve() if args.out else None)
+    if problems:
+        print(f"[book] the build would fail ({len(problems)} problem{'s' * (len(problems) > 1)}, found before any "
+              "notebook ran):\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr, flush=True)
+        return 2
+    print(f"[book] pre-flight passed in {time.perf_counter() - t0:.1f} s", flush=True)
     try:
-        html = build(args.root, args.scale, args.out, extra, args.timeout, args.only, args.lanes)
+        html = build(args.root, args.scale, args.out, extra, args.timeout, args.only, args.lanes, args.rerun)
     except BookBuildError as exc:
         print(f"[book] FAILED: {exc}", file=sys.stderr, flush=True)
         return 1

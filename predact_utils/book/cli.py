@@ -13,7 +13,8 @@ The pair reaches each notebook through the parameters it declares (``pair`` /
 ``pairs``, and their ``smoke_`` variants), so every section runs on it at
 either scale. Expensive results go to the artifact cache (``PREDACT_CACHE``,
 default ``data/cache``), so a run that was interrupted resumes: re-running the
-same command recomputes only what the cache does not hold.
+same command skips the notebooks that finished with the same inputs (``--rerun``
+executes them again) and recomputes only what the cache does not hold.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def run(argv: Sequence[str]) -> int:
     ap.add_argument("--timeout", type=_positive_int, default=4 * 3600, help="seconds allowed per cell (>= 1)")
     ap.add_argument("--allow-same-model", action="store_true",
                     help="run a pair whose Base and aligned models are the same checkpoint (a control)")
+    ap.add_argument("--rerun", action="store_true",
+                    help="execute every notebook, also those that finished in an earlier run into --out with the "
+                         "same inputs (skipped by default)")
     args = ap.parse_args(argv)
     pair = pair_argument(args.pair, args.allow_same_model)
     overrides = refused_overrides([k for k, _ in args.param])
@@ -126,7 +130,7 @@ def run(argv: Sequence[str]) -> int:
         print(f"[predact] note: {note}", flush=True)
     print(f"[predact] pair {pair}, scale {args.scale}, output {out or paths.repo_root() / '_build'}", flush=True)
     try:
-        html = build(paths.repo_root(), args.scale, out, extra, args.timeout)
+        html = build(paths.repo_root(), args.scale, out, extra, args.timeout, rerun=args.rerun)
     except KeyboardInterrupt:
         from predact_utils.book.build import stopped_line
 

@@ -175,11 +175,13 @@ class ArtifactCache:
         return FileLock(str(folder) + ".lock", timeout=self.lock_timeout)
 
     # -- one-piece entries ------------------------------------------------------------------------
-    def _read_payload(self, file: Path, meta_file: Path, key: str) -> tuple[bool, Any]:
+    def _read_payload(self, file: Path, meta_file: Path, key: str, chunk: int | None = None) -> tuple[bool, Any]:
         try:
             meta = json.loads(meta_file.read_text())
             if meta.get("key") != key:
                 raise ValueError(f"stored key {meta.get('key')!r} does not match")
+            if chunk is not None and meta.get("chunk") != chunk:
+                raise ValueError(f"holds chunk {meta.get('chunk')!r}, not chunk {chunk}")
             if _sha_file(file) != meta.get("sha256"):
                 raise ValueError("payload hash does not match")
             with open(file, "rb") as fh:
@@ -250,7 +252,7 @@ class ArtifactCache:
             bar = tqdm(range(n_chunks), desc=desc or kind, unit="chunk", disable=not progress)
             for i in bar:
                 file, meta = d / f"chunk-{i:06d}.pkl", d / f"chunk-{i:06d}.json"
-                ok, value = self._read_payload(file, meta, key)
+                ok, value = self._read_payload(file, meta, key, chunk=i)
                 if not ok:
                     value = compute_chunk(i)
                     self._write_payload(file, meta, key, value, {"kind": kind, "chunk": i})
@@ -268,7 +270,7 @@ class ArtifactCache:
         key = self.key(kind, {**dict(inputs), "__n_chunks__": n_chunks})
         d = self.entry_dir(kind, key)
         return [i for i in range(n_chunks)
-                if self._read_payload(d / f"chunk-{i:06d}.pkl", d / f"chunk-{i:06d}.json", key)[0]]
+                if self._read_payload(d / f"chunk-{i:06d}.pkl", d / f"chunk-{i:06d}.json", key, chunk=i)[0]]
 
 
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
