@@ -52,7 +52,7 @@ $(JS_DIR)/mathjax/es5/tex-mml-chtml.js:
 
 # The whole book at full scale on the miniature family -> _build/html/index.html
 book: setup
-	$(PYTHON) -m predact_utils.book.build --scale full --lanes $(LANES)
+	$(PYTHON) -m predact_utils.book.make --scale full --lanes $(LANES)
 
 # The same pipeline at smoke scale (what the tests build), through `predact run` on the small pair
 book-smoke: setup
@@ -143,5 +143,5 @@ book-time: setup
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).
 determinism: setup
 	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/det-$$run/cold-cache \
-	  $(PYTHON) -m predact_utils.book.build --scale $(SCALE) --lanes $(LANES) --rerun --out $(CURDIR)/_build/det-$$run; done
+	  $(PYTHON) -m predact_utils.book.make --scale $(SCALE) --lanes $(LANES) --rerun --out $(CURDIR)/_build/det-$$run; done
 	$(PYTHON) -m predact_utils.book.gluecheck _build/det-a _build/det-b

@@ -132,9 +132,10 @@ def make_book(folder: Path, notebooks: dict[str, str], intro_extra: str = "") ->
 
 
 def build_book(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """``python -m predact_utils.book.build`` on a :func:`make_book` book at smoke scale, with extra ``options``."""
+    """``python -m predact_utils.book.make`` (pre-flight, then build) on a :func:`make_book` book at smoke scale,
+    with extra ``options``."""
     return subprocess.run(
-        [sys.executable, "-m", "predact_utils.book.build", "--root", str(root), "--scale", "smoke",
+        [sys.executable, "-m", "predact_utils.book.make", "--root", str(root), "--scale", "smoke",
          "--out", str(root / "_build"), *options],
         capture_output=True, text=True, timeout=600, check=False,
     )

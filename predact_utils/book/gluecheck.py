@@ -86,7 +86,7 @@ def notebook_folder(build: Path) -> Path:
         if candidate.is_dir() and any(candidate.glob("*.ipynb")):
             return candidate
     raise GlueCheckError(f"{build} holds no executed notebooks (expected <out>/src/notebooks/*.ipynb from "
-                         "`python -m predact_utils.book.build --out <out>` or `predact run --out <out>`)")
+                         "`python -m predact_utils.book.make --out <out>` or `predact run --out <out>`)")
 
 
 def build_values(build: Path) -> dict[str, dict[str, dict[str, Any]]]:
