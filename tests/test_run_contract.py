@@ -84,3 +84,47 @@ def test_ctrl_c_prints_one_line_with_what_finished_and_the_resume_command(tmp_pa
     assert err[0] == ("[predact] stopped by Ctrl-C; notebooks finished: 00_setup, 01_miniature_family; their "
                       f"results are in the artifact cache, so `predact run --pair mini-s-dpo --scale smoke --out "
                       f"{out}` resumes")
+
+
+@pytest.mark.slow
+def test_two_builds_sharing_one_cache_both_finish_with_one_entry_per_key(tmp_path, tiny_pair_dir) -> None:
+    """Two book builds into different folders, started together against one artifact cache: both finish,
+    glue the same generations, and the cache holds one complete entry per key."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import make_book
+
+    chapter = ('# %% [markdown]\n# # Shared cache\n\n# %% tags=["parameters"]\nscale = "full"\n\n'
+               '# %%\nimport time, sys\nstart = float(open(' + repr(str(tmp_path / "start.txt")) + ').read())\n'
+               'while time.time() < start:\n    time.sleep(0.01)\n'
+               'from predact_utils.lm.models import load_model\nfrom predact_utils.lm.sampling import SamplingParams\n'
+               'from predact_utils.runs.artifacts import cached_generations, cached_token_logprobs\n'
+               f'lm = load_model({str(tiny_pair_dir / "tiny-rlhf")!r}, role="aligned")\n'
+               'gens = cached_generations(lm, [f"prompt {i}" for i in range(8)], SamplingParams(n=4, max_new_tokens=12,'
+               ' seed=2), rows_per_chunk=4, progress=False)\n'
+               'scores = cached_token_logprobs(lm, [g.token_ids + [1] for per in gens for g in per], sequences_per_chunk=4,'
+               ' progress=False)\n'
+               'from myst_nb import glue\nglue("total", round(sum(s.nll_sum for s in scores), 6))\n')
+    books = [make_book(tmp_path / name, {"01_shared": chapter}) for name in ("a", "b")]
+    cache = tmp_path / "cache"
+    (tmp_path / "start.txt").write_text(str(time.time() + 25))
+    env = {**os.environ, "PREDACT_CACHE": str(cache)}
+    procs = [subprocess.Popen([sys.executable, "-m", "predact_utils.book.make", "--root", str(b), "--scale", "smoke",
+                               "--out", str(b / "_build")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for b in books]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    glued = []
+    for b in books:
+        nb = json.loads((b / "_build" / "src" / "notebooks" / "01_shared.ipynb").read_text())
+        glued += [o["data"]["text/plain"] for c in nb["cells"] for o in c.get("outputs", [])
+                  if o.get("metadata", {}).get("scrapbook", {}).get("name") == "total"]
+    assert len(glued) == 2 and glued[0] == glued[1]
+    for kind in ("generations", "token_logprobs"):
+        entries = [d for d in (cache / kind).glob("*/*") if d.is_dir()]
+        assert len(entries) == 1, f"{kind}: {entries}"
+        meta = json.loads((entries[0] / "meta.json").read_text())
+        assert meta["complete"] and len(list(entries[0].glob("chunk-*.pkl"))) == meta["n_chunks"]
+        assert not list(entries[0].glob("*.tmp*"))
