@@ -1,0 +1,95 @@
+"""The organism's Base LM: a tiny Llama trained on world samples, and its next-token tables for the exact KL.
+
+Token ids are the world's (0 = end, 1..vocab words) plus one request token per topic
+(:class:`~predact_utils.organism.task.Task`); every document starts with a beginning token (the first id
+after the requests), so the model predicts the first word too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class BaseBudget:
+    """Size and pre-training budget of the organism's Base (sizes by compute: seconds on two cores)."""
+
+    layers: int = 2
+    hidden: int = 64
+    heads: int = 4
+    docs: int = 4000
+    steps: int = 600
+    batch: int = 32
+    lr: float = 3e-3
+    max_len: int = 96
+
+    def __post_init__(self) -> None:
+        if min(self.layers, self.hidden, self.heads, self.docs, self.steps, self.batch, self.max_len) < 1 or self.lr <= 0:
+            raise ValueError(f"bad organism budget {self}: every size and the learning rate must be positive")
+        if self.hidden % self.heads:
+            raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
+
+
+def bos_token(n_tokens: int) -> int:
+    """The beginning token: the first id after the world's words and the task's requests."""
+    return n_tokens
+
+
+def make_model(n_tokens: int, budget: BaseBudget, seed: int) -> torch.nn.Module:
+    """A fresh tiny Llama over ``n_tokens`` ids plus the beginning token."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(vocab_size=n_tokens + 1, hidden_size=budget.hidden, intermediate_size=4 * budget.hidden,
+                      num_hidden_layers=budget.layers, num_attention_heads=budget.heads,
+                      num_key_value_heads=budget.heads, max_position_embeddings=budget.max_len + 2,
+                      tie_word_embeddings=True, bos_token_id=n_tokens, eos_token_id=0, pad_token_id=0)
+    return LlamaForCausalLM(cfg)
+
+
+def _batch(docs: Sequence[Sequence[int]], bos: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(d) for d in docs) + 1
+    ids = torch.zeros((len(docs), width), dtype=torch.long)
+    labels = torch.full((len(docs), width), -100, dtype=torch.long)
+    for i, d in enumerate(docs):
+        row = [bos, *map(int, d)]
+        ids[i, : len(row)] = torch.tensor(row)
+        labels[i, 1: len(row)] = torch.tensor(row[1:])
+    return ids, labels
+
+
+def pretrain(model: torch.nn.Module, docs: Sequence[Sequence[int]], budget: BaseBudget, seed: int,
+             bos: int) -> list[float]:
+    """Next-token training on ``docs`` (AdamW, cosine schedule, batches drawn with ``seed``); the loss log."""
+    rng = np.random.default_rng(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=budget.lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, budget.steps)
+    model.train()
+    losses = []
+    for _ in range(budget.steps):
+        pick = rng.integers(0, len(docs), size=budget.batch)
+        ids, labels = _batch([docs[j][: budget.max_len] for j in pick], bos)
+        loss = model(input_ids=ids, attention_mask=(labels != -100) | (ids == bos), labels=labels).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss))
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def next_token_logprobs(model: torch.nn.Module, docs: Sequence[Sequence[int]], bos: int) -> list[np.ndarray]:
+    """Per document ``[len(doc), n_tokens + 1]``: the model's next-token log-probabilities after each prefix
+    (the tables :func:`~predact_utils.organism.measure.kl_to_world` takes)."""
+    out = []
+    for d in docs:
+        ids = torch.tensor([[bos, *map(int, d)]])
+        logits = model(input_ids=ids).logits[0, : len(d)]
+        out.append(torch.log_softmax(logits.float(), -1).numpy())
+    return out

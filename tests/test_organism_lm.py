@@ -1,0 +1,32 @@
+"""The organism's Base learns its world: the exact KL falls from the untrained model's towards zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from predact_utils.organism.lm import BaseBudget, bos_token, make_model, next_token_logprobs, pretrain
+from predact_utils.organism.measure import kl_to_world
+from predact_utils.organism.world import random_world
+
+
+@pytest.mark.slow
+def test_training_brings_the_model_close_to_the_world() -> None:
+    w = random_world(n_topics=2, states=3, vocab=8, seed=2, end_prob=0.1)
+    n_tokens = w.vocab + 1
+    budget = BaseBudget(layers=1, hidden=32, heads=2, steps=150, batch=16, lr=1e-2, max_len=40)
+    train, test = w.sample(800, seed=0, max_len=40), w.sample(40, seed=1, max_len=40)
+    model = make_model(n_tokens, budget, seed=0)
+    before = kl_to_world(w, test, [t[:, :n_tokens] for t in next_token_logprobs(model, test, bos_token(n_tokens))])
+    losses = pretrain(model, train, budget, seed=0, bos=bos_token(n_tokens))
+    after = kl_to_world(w, test, [t[:, :n_tokens] for t in next_token_logprobs(model, test, bos_token(n_tokens))])
+    assert np.mean(losses[-20:]) < np.mean(losses[:20])
+    assert after[2] < before[1]  # intervals over documents do not overlap
+    assert after[0] < 0.25 * before[0]
+
+
+def test_a_bad_budget_is_refused() -> None:
+    with pytest.raises(ValueError, match="multiple of heads"):
+        BaseBudget(hidden=30, heads=4)
+    with pytest.raises(ValueError, match="must be positive"):
+        BaseBudget(steps=0)
