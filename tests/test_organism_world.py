@@ -98,3 +98,18 @@ def test_the_task_rewards_the_requested_topic_exactly_and_nothing_else() -> None
     assert Task(mixed, min_words=1).reward(0, [1, 2, 1, EOS]) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="topic must be in"):
         task.request_token(2)
+
+
+def test_demonstrations_are_world_documents_of_the_topic_within_the_length_rule() -> None:
+    from predact_utils.organism.task import Task
+
+    w = random_world(n_topics=3, states=4, vocab=12, seed=5, end_prob=0.08)
+    task = Task(w, min_words=4, max_words=30)
+    demos = task.demonstrations(60, seed=2)
+    assert demos == task.demonstrations(60, seed=2)  # seeded
+    assert {k for k, _ in demos} == {0, 1, 2}
+    for k, doc in demos:
+        assert doc[-1] == 0 and 4 <= len(doc) - 1 <= 30
+        assert np.isfinite(w.topic_world(k).log_prob(doc)) and task.reward(k, doc) > 0
+    with pytest.raises(ValueError, match="length rule"):
+        Task(w, min_words=200, max_words=201).demonstrations(1, seed=0, max_draws=3)

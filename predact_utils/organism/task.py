@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from predact_utils.organism.world import EOS, World
 
 
@@ -50,3 +52,21 @@ class Task:
         if any(not 1 <= t <= self.world.vocab for t in words):
             return 0.0
         return float(self.world.topic_posterior(words)[topic])
+
+    def demonstrations(self, n: int, seed: int, max_draws: int = 100) -> list[tuple[int, list[int]]]:
+        """``n`` supervised examples ``(topic, answer)``: topics drawn from the world's prior, each answer a
+        world document of that topic within the length rule (drawn until one fits, at most ``max_draws``
+        times): the SFT data, the topic's own documents conditioned on the length rule."""
+        rng = np.random.default_rng(seed)
+        out = []
+        for i in range(n):
+            k = int(rng.choice(self.world.n_topics, p=self.world.prior))
+            for _ in range(max_draws):
+                doc = self.world.sample(1, seed=int(rng.integers(2**31)), max_len=self.max_words + 1, topic=k)[0]
+                if doc[-1] == EOS and self.min_words <= len(doc) - 1 <= self.max_words:
+                    out.append((k, doc))
+                    break
+            else:
+                raise ValueError(f"no document of topic {k} met the length rule {self.min_words}..{self.max_words} "
+                                 f"words in {max_draws} draws (example {i}); widen the rule or change the world")
+        return out
