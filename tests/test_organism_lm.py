@@ -30,3 +30,28 @@ def test_a_bad_budget_is_refused() -> None:
         BaseBudget(hidden=30, heads=4)
     with pytest.raises(ValueError, match="must be positive"):
         BaseBudget(steps=0)
+
+
+@pytest.mark.slow
+def test_sft_on_demonstrations_raises_the_programmatic_reward() -> None:
+    from predact_utils.organism.lm import finetune, sample_answers
+    from predact_utils.organism.task import Task
+
+    w = random_world(n_topics=2, states=3, vocab=8, seed=2, end_prob=0.1)
+    task = Task(w, min_words=3, max_words=30)
+    n_tokens, bos = task.n_tokens, bos_token(task.n_tokens)
+    budget = BaseBudget(layers=1, hidden=32, heads=2, steps=150, batch=16, lr=1e-2, max_len=40)
+    model = make_model(n_tokens, budget, seed=0)
+    pretrain(model, w.sample(800, seed=0, max_len=40), budget, seed=0, bos=bos)
+    topics = [k % 2 for k in range(40)]
+    prompts = [[task.request_token(k)] for k in topics]
+
+    def mean_reward() -> float:
+        answers = sample_answers(model, prompts, bos, max_new=31, seed=3, n_tokens=n_tokens)
+        return float(np.mean([task.reward(k, a) for k, a in zip(topics, answers, strict=True)]))
+
+    base = mean_reward()
+    demos = [([task.request_token(k)], doc) for k, doc in task.demonstrations(400, seed=1)]
+    finetune(model, demos, BaseBudget(layers=1, hidden=32, heads=2, steps=100, batch=16, lr=3e-3, max_len=40),
+             seed=0, bos=bos)
+    assert mean_reward() > base + 0.1  # the Base ignores the (unseen) request; SFT follows it

@@ -51,29 +51,41 @@ def make_model(n_tokens: int, budget: BaseBudget, seed: int) -> torch.nn.Module:
     return LlamaForCausalLM(cfg)
 
 
-def _batch(docs: Sequence[Sequence[int]], bos: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(d) for d in docs) + 1
-    ids = torch.zeros((len(docs), width), dtype=torch.long)
-    labels = torch.full((len(docs), width), -100, dtype=torch.long)
-    for i, d in enumerate(docs):
-        row = [bos, *map(int, d)]
+def _batch(rows: Sequence[tuple[Sequence[int], Sequence[int]]], bos: int) -> tuple[torch.Tensor, torch.Tensor,
+                                                                                 torch.Tensor]:
+    """Token ids, labels (loss on the answers only) and attention mask of ``(prompt, answer)`` rows, each
+    row ``[bos, *prompt, *answer]``, right-padded."""
+    width = max(len(p) + len(a) for p, a in rows) + 1
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, (p, a) in enumerate(rows):
+        row = [bos, *map(int, p), *map(int, a)]
         ids[i, : len(row)] = torch.tensor(row)
-        labels[i, 1: len(row)] = torch.tensor(row[1:])
-    return ids, labels
+        mask[i, : len(row)] = 1
+        labels[i, 1 + len(p): len(row)] = torch.tensor(row[1 + len(p):])
+    return ids, labels, mask
 
 
 def pretrain(model: torch.nn.Module, docs: Sequence[Sequence[int]], budget: BaseBudget, seed: int,
              bos: int) -> list[float]:
     """Next-token training on ``docs`` (AdamW, cosine schedule, batches drawn with ``seed``); the loss log."""
+    return finetune(model, [((), d) for d in docs], budget, seed, bos)
+
+
+def finetune(model: torch.nn.Module, rows: Sequence[tuple[Sequence[int], Sequence[int]]], budget: BaseBudget,
+             seed: int, bos: int) -> list[float]:
+    """Training on ``(prompt, answer)`` rows with the loss on the answers (pre-training: empty prompts; SFT:
+    the request token and a demonstration); AdamW, cosine schedule, batches drawn with ``seed``."""
     rng = np.random.default_rng(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=budget.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, budget.steps)
     model.train()
     losses = []
     for _ in range(budget.steps):
-        pick = rng.integers(0, len(docs), size=budget.batch)
-        ids, labels = _batch([docs[j][: budget.max_len] for j in pick], bos)
-        loss = model(input_ids=ids, attention_mask=(labels != -100) | (ids == bos), labels=labels).loss
+        pick = rng.integers(0, len(rows), size=budget.batch)
+        ids, labels, mask = _batch([(rows[j][0], rows[j][1][: budget.max_len]) for j in pick], bos)
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -92,4 +104,26 @@ def next_token_logprobs(model: torch.nn.Module, docs: Sequence[Sequence[int]], b
         ids = torch.tensor([[bos, *map(int, d)]])
         logits = model(input_ids=ids).logits[0, : len(d)]
         out.append(torch.log_softmax(logits.float(), -1).numpy())
+    return out
+
+
+@torch.no_grad()
+def sample_answers(model: torch.nn.Module, prompts: Sequence[Sequence[int]], bos: int, max_new: int, seed: int,
+                   n_tokens: int) -> list[list[int]]:
+    """One sampled answer per prompt (temperature 1, up to and including the end token 0), each row drawn
+    from its own generator seeded by ``seed`` and its index (independent of batching); only ids below
+    ``n_tokens`` (world words, end, requests) can be drawn."""
+    out = []
+    for i, p in enumerate(prompts):
+        gen = torch.Generator().manual_seed(seed * 1_000_003 + i)
+        ids = torch.tensor([[bos, *map(int, p)]])
+        answer: list[int] = []
+        for _ in range(max_new):
+            logits = model(input_ids=ids).logits[0, -1, :n_tokens].float()
+            tok = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
+            answer.append(tok)
+            if tok == 0:
+                break
+            ids = torch.cat([ids, torch.tensor([[tok]])], 1)
+        out.append(answer)
     return out
