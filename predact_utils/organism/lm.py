@@ -21,14 +21,13 @@ class BaseBudget:
     layers: int = 2
     hidden: int = 64
     heads: int = 4
-    docs: int = 4000
     steps: int = 600
     batch: int = 32
     lr: float = 3e-3
     max_len: int = 96
 
     def __post_init__(self) -> None:
-        if min(self.layers, self.hidden, self.heads, self.docs, self.steps, self.batch, self.max_len) < 1 or self.lr <= 0:
+        if min(self.layers, self.hidden, self.heads, self.steps, self.batch, self.max_len) < 1 or self.lr <= 0:
             raise ValueError(f"bad organism budget {self}: every size and the learning rate must be positive")
         if self.hidden % self.heads:
             raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
