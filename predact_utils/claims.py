@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from predact_utils import paths
+from predact_utils.lm.registry import PairSpec
 from predact_utils.verdicts import VERDICTS
 
 
@@ -114,11 +115,35 @@ def stage(comparison: str, pair: str, effect: str, holds: bool | None) -> dict[s
     return {"comparison": comparison, "pair": pair, "effect": effect, "holds": holds}
 
 
+#: ``method`` of a derived pair whose "Base" side is the SFT model the RLHF model was trained from.
+RLHF_VS_SFT = "rlhf-vs-sft"
+
+
 def stage_of(method: str) -> str | None:
-    """The stage comparison of a Base / aligned pair trained with ``method`` (sft, dpo, rlhf, ppo), or None for
-    a pair of another or unknown method (``custom``: a pair given by paths), which has no stage cell."""
+    """The stage comparison of a Base / aligned pair trained with ``method`` (sft, dpo, rlhf, ppo; or
+    :data:`RLHF_VS_SFT`), or None for a pair of another or unknown method (``custom``: a pair given by paths),
+    which has no stage cell."""
+    if method.lower() == RLHF_VS_SFT:
+        return "RLHF vs SFT"
     label = {"sft": "SFT", "dpo": "DPO", "rlhf": "RLHF", "ppo": "RLHF"}.get(method.lower())
     return f"{label} vs Base" if label else None
+
+
+def rlhf_sft_couples(pairs: Sequence[PairSpec]) -> list[tuple[PairSpec, PairSpec]]:
+    """(RLHF pair, SFT pair) for every RLHF (or PPO) pair of ``pairs`` whose Base also has an SFT pair among
+    ``pairs``: the RLHF model and the SFT model it can be compared with."""
+    sft = {(p.base_location(), p.local): p for p in pairs if p.method.lower() == "sft"}
+    return [(p, sft[(p.base_location(), p.local)]) for p in pairs
+            if p.method.lower() in ("rlhf", "ppo") and (p.base_location(), p.local) in sft]
+
+
+def rlhf_vs_sft(pairs: Sequence[PairSpec]) -> list[PairSpec]:
+    """For every :func:`rlhf_sft_couples` couple, a derived pair with the SFT model on the Base side (method
+    :data:`RLHF_VS_SFT`), so that the measures a chapter already made of both aligned models give the "RLHF vs
+    SFT" cell without scoring anything again."""
+    return [replace(p, name=f"{p.name} vs {ref.name}", base=ref.aligned, method=RLHF_VS_SFT,
+                    notes=f"{p.name}'s aligned model against {ref.name}'s aligned model")
+            for p, ref in rlhf_sft_couples(pairs)]
 
 
 def record(claim_id: str, measured: str, verdict: str, *, reason: str, pair: str, scale: str,

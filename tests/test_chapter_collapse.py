@@ -381,3 +381,34 @@ def test_pairs_load_with_the_registry_template_and_the_tokenizer_check(tmp_path)
     other = save_checkpoint(tmp_path / "other", seed=2, tokenizer=make_tokenizer(vocab_size=280))
     with pytest.raises(TokenizerMismatchError):
         pair_models({}, PairSpec(name="u", base=str(base), aligned=str(other)))
+
+
+def test_rlhf_vs_sft_cells_compare_the_two_aligned_models_of_one_base() -> None:
+    """An SFT pair on P1's Base: RLHF puts 0.05 more mass on its top token than SFT (0.95 vs 0.90), keeps half as
+    many tokens above the threshold on own answers (10 vs 20), 110 vs 105 on gold text, and finds its own text
+    more predictable by 0.5 nats on every dataset (SFT: 3 - 0.5, RLHF: 3 - 1)."""
+    sft = "mini-m-sft"
+    summ = summaries()
+    summ[(sft, "aligned", "own")] = seq_summary(np.asarray(0.90), np.asarray(20.0), OWN_GROUPS)
+    summ[(sft, "aligned", "gold")] = seq_summary(np.asarray(0.4), np.asarray(105.0), DOCS, tokens=7)
+    summ[(sft, "base", "own")], summ[(sft, "base", "gold")] = summ[(P1, "base", "own")], summ[(P1, "base", "gold")]
+    selfs = self_scores()
+    for ds in SETS:
+        selfs[(sft, "base", ds)] = selfs[(P1, "base", ds)]
+        selfs[(sft, "aligned", ds)] = self_summary(np.asarray(2.5))
+    pairs = [PairSpec(name=P1, base="b1", aligned="a1", method="rlhf"),
+             PairSpec(name=sft, base="b1", aligned="a3", method="sft")]
+    r = crafted(pairs=pairs, summaries=summ, self_scores=selfs)
+    stages = {rec["claim_id"]: {st["comparison"]: st for st in rec["stages"]} for rec in chapter.claim_records(r)}
+    label = f"{P1} vs {sft}"
+    top1, own, gold, fig5 = (stages[c]["RLHF vs SFT"] for c in ("fig3-top1", "fig4-own", "fig4-gold", "fig5-self"))
+    assert {top1["pair"], own["pair"], gold["pair"], fig5["pair"]} == {label}
+    assert top1["effect"].startswith("+0.050 (95% interval +0.050 to +0.050") and top1["holds"]
+    assert own["effect"].startswith(f"{np.log(2):+.3f}") and own["holds"]
+    assert gold["effect"].startswith(f"{np.log(110 / 105):+.3f}") and gold["holds"]
+    assert fig5["effect"] == "aligned lower with the interval above 0 on 3 of 3 datasets" and fig5["holds"]
+    assert stages["fig3-top1"]["SFT vs Base"]["effect"].startswith("+0.400")  # SFT 0.90 vs Base 0.50
+    # the SFT model no better than the RLHF one on top-1 mass: the cell does not hold
+    summ[(sft, "aligned", "own")] = seq_summary(np.asarray(0.97), np.asarray(20.0), OWN_GROUPS)
+    again = chapter.claim_records(crafted(pairs=pairs, summaries=summ, self_scores=selfs))[0]
+    assert not {st["comparison"]: st for st in again["stages"]}["RLHF vs SFT"]["holds"]

@@ -106,6 +106,22 @@ def test_the_verdict_of_an_rlhf_claim_uses_the_rlhf_pairs() -> None:
     assert cells["SFT vs Base"]["holds"] is False and cells["SFT vs Base"]["effect"].startswith("0 of 6 worse")
 
 
+def test_the_rlhf_vs_sft_cell_comes_from_the_derived_pair_and_leaves_the_verdict_alone() -> None:
+    rlhf = [dict(row("m-rlhf", f"c{i}", 0.3, 0.2, 0.4, 1.3), method="rlhf") for i in range(6)]
+    sft = [dict(row("m-sft", f"c{i}", 0.25, 0.2, 0.3, 1.28), method="sft") for i in range(6)]
+    # RLHF barely worse than its SFT model: 2 of 6 corpora, none significant
+    derived = pd.DataFrame([dict(row("m-rlhf vs m-sft", f"c{i}", d, d - 0.1, d + 0.1, 1.0), method="rlhf-vs-sft")
+                            for i, d in enumerate([0.05, 0.05, -0.05, -0.05, -0.05, -0.05])])
+    r = crafted(pd.DataFrame(rlhf + sft), TABLE_B)
+    r.stage_a = derived
+    a = chapter.claim_records(r)[0]
+    assert a["verdict"] == "reproduces"  # decided on the RLHF pairs alone
+    cells = {c["comparison"]: c for c in a["stages"]}
+    assert cells["RLHF vs SFT"]["pair"] == "m-rlhf vs m-sft" and cells["RLHF vs SFT"]["holds"] is False
+    assert cells["RLHF vs SFT"]["effect"].startswith("2 of 6 worse")
+    assert "RLHF vs SFT: 2 of 6 worse" in a["detail"]
+
+
 def test_numbers() -> None:
     r = crafted(TABLE_A, TABLE_B)
     r.skipped = ["mini-m-sft"]

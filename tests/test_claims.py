@@ -69,3 +69,18 @@ def test_stage_entries_fill_the_stage_table_and_bad_ones_are_refused(tmp_path, m
     with pytest.raises(ValueError, match="stage comparison must be one of"):
         stage("KTO vs Base", "p", "e", True)
     assert stage_of("custom") is None
+
+
+def test_rlhf_vs_sft_pairs_the_rlhf_model_with_the_sft_model_of_its_base():
+    from predact_utils.claims import RLHF_VS_SFT, rlhf_vs_sft, stage_of
+    from predact_utils.lm.registry import PairSpec
+
+    sft = PairSpec(name="m-sft", base="m-base", aligned="m-sft", method="sft")
+    rlhf = PairSpec(name="m-rlhf", base="m-base", aligned="m-rlhf", method="rlhf")
+    other = PairSpec(name="s-ppo", base="s-base", aligned="s-ppo", method="ppo")  # no SFT pair of its Base
+    dpo = PairSpec(name="m-dpo", base="m-base", aligned="m-dpo", method="dpo")  # DPO is not an RLHF stage
+    (derived,) = rlhf_vs_sft([dpo, rlhf, other, sft])
+    assert (derived.name, derived.method) == ("m-rlhf vs m-sft", RLHF_VS_SFT)
+    assert (derived.base_location(), derived.aligned_location()) == ("m-sft", "m-rlhf")
+    assert stage_of(derived.method) == "RLHF vs SFT"
+    assert rlhf_vs_sft([rlhf]) == [] and rlhf_vs_sft([sft, dpo]) == []

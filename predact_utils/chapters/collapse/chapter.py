@@ -16,7 +16,7 @@ The displayed tables and interactive charts are in :mod:`predact_utils.chapters.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -308,9 +308,21 @@ def _column(summary: SequenceSummary, threshold: float) -> int:
     return hits[0]
 
 
-def top1_effect(results: Results, pair: str) -> Paired:
+#: The reference side of an effect: (pair, model) whose summaries stand where the pair's Base would; None is
+#: the pair's own Base (an "RLHF vs SFT" cell passes the SFT pair's aligned model).
+Reference = tuple[str, str] | None
+
+
+def _sides(table: Mapping[tuple[str, str, str], SequenceSummary], pair: str, what: str,
+           reference: Reference) -> tuple[SequenceSummary, SequenceSummary]:
+    """(aligned, reference) summaries of ``pair`` on ``what`` (a text kind or a dataset)."""
+    ref_pair, ref_model = reference or (pair, "base")
+    return table[(pair, "aligned", what)], table[(ref_pair, ref_model, what)]
+
+
+def top1_effect(results: Results, pair: str, reference: Reference = None) -> Paired:
     """Fig. 3: (aligned - Base) mean top-1 mass on the models' own answers, paired by prompt."""
-    a, b = results.summaries[(pair, "aligned", "own")], results.summaries[(pair, "base", "own")]
+    a, b = _sides(results.summaries, pair, "own", reference)
     return paired(a.topk_mass[:, 0], a.groups, b.topk_mass[:, 0], b.groups, results.settings.seed)
 
 
@@ -319,11 +331,11 @@ def aligned_top1(results: Results, pair: str) -> float:
     return float(results.summaries[(pair, "aligned", "own")].topk_mass[:, 0].mean())
 
 
-def count_effect(results: Results, pair: str, text: str) -> Paired:
+def count_effect(results: Results, pair: str, text: str, reference: Reference = None) -> Paired:
     """Fig. 4: the log count ratio of tokens above ``settings.threshold``, oriented to the paper: on own answers
     log(Base / aligned), paired by prompt; on gold text log(aligned / Base), paired by document."""
-    thr, s = results.settings.threshold, results.summaries
-    a, b = s[(pair, "aligned", text)], s[(pair, "base", text)]
+    thr = results.settings.threshold
+    a, b = _sides(results.summaries, pair, text, reference)
     la, lb = _log(a.n_above[:, _column(a, thr)]), _log(b.n_above[:, _column(b, thr)])
     if text == "own":
         return paired(lb, b.groups, la, a.groups, results.settings.seed)
@@ -356,17 +368,19 @@ def count_verdict(results: Results, text: str) -> Verdict:
                   shape_text=f"aligned / Base {ratio:.3f} {'<=' if ok else '>'} {limit:g}")
 
 
-def self_effects(results: Results) -> pd.DataFrame:
+def self_effects(results: Results, couples: Sequence[tuple[str, Reference]] | None = None) -> pd.DataFrame:
     """Fig. 5: per pair x dataset, log self-perplexity (mean over a prefix's continuations of NLL / tokens) of
-    Base on its own continuations minus the aligned model on its own, paired by prefix (positive: aligned lower)."""
+    Base on its own continuations minus the aligned model on its own, paired by prefix (positive: aligned lower).
+    ``couples``: (pair, reference) to compare instead of every pair against its Base."""
     rows = []
-    for p in results.pairs:
+    for name, reference in couples if couples is not None else [(p.name, None) for p in results.pairs]:
         for ds in results.prefix_sets:
-            base, al = results.self_scores.get((p.name, "base", ds)), results.self_scores.get((p.name, "aligned", ds))
-            if base is None or al is None:
+            try:
+                al, base = _sides(results.self_scores, name, ds, reference)
+            except KeyError:
                 continue
             e = paired(base.nll / base.tokens, base.groups, al.nll / al.tokens, al.groups, results.settings.seed)
-            rows.append({"pair": p.name, "dataset": ds, "estimate": e.estimate, "ci_low": e.low, "ci_high": e.high,
+            rows.append({"pair": name, "dataset": ds, "estimate": e.estimate, "ci_low": e.low, "ci_high": e.high,
                          "prefixes": e.units})
     return pd.DataFrame(rows, columns=["pair", "dataset", "estimate", "ci_low", "ci_high", "prefixes"])
 
@@ -495,21 +509,22 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
 def stage_entries(results: Results, effects: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """The stage table's cells of Figs. 3, 4 and 5: every pair of the run, under its training stage; an
     effect holds when its 95% interval lies above 0 (Fig. 5: on every dataset of the pair)."""
-    from predact_utils.claims import stage, stage_of
+    from predact_utils.claims import rlhf_sft_couples, stage, stage_of
 
     r = results
     out: dict[str, list[dict[str, Any]]] = {"fig3-top1": [], "fig4-own": [], "fig4-gold": [], "fig5-self": []}
-    for p in r.pairs:
-        comparison = stage_of(p.method)
-        if comparison is None:
-            continue
-        for cid, e, unit in (("fig3-top1", top1_effect(r, p.name), "prompt"),
-                             ("fig4-own", count_effect(r, p.name, "own"), "prompt"),
-                             ("fig4-gold", count_effect(r, p.name, "gold"), "document")):
-            out[cid].append(stage(comparison, p.name, e.interval(unit), bool(e.low > 0)))
-        mine = effects[effects["pair"] == p.name]
+    cells: list[tuple[str, str, str, Reference]] = [(c, p.name, p.name, None) for p in r.pairs
+                                                    if (c := stage_of(p.method)) is not None]
+    couples = [(rl.name, (sft.name, "aligned")) for rl, sft in rlhf_sft_couples(r.pairs)]
+    cells += [("RLHF vs SFT", f"{name} vs {ref[0]}", name, ref) for name, ref in couples]
+    for comparison, label, name, reference in cells:
+        for cid, e, unit in (("fig3-top1", top1_effect(r, name, reference), "prompt"),
+                             ("fig4-own", count_effect(r, name, "own", reference), "prompt"),
+                             ("fig4-gold", count_effect(r, name, "gold", reference), "document")):
+            out[cid].append(stage(comparison, label, e.interval(unit), bool(e.low > 0)))
+        mine = effects[effects["pair"] == name] if reference is None else self_effects(r, [(name, reference)])
         if len(mine):
             above = int((mine["ci_low"] > 0).sum())
-            out["fig5-self"].append(stage(comparison, p.name, f"aligned lower with the interval above 0 on {above} "
+            out["fig5-self"].append(stage(comparison, label, f"aligned lower with the interval above 0 on {above} "
                                           f"of {len(mine)} datasets", bool(above == len(mine))))
     return out

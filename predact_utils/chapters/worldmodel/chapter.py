@@ -26,6 +26,7 @@ from predact_utils.chapters.worldmodel.analysis import (
     summary_by_category,
 )
 from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
+from predact_utils.claims import rlhf_vs_sft
 from predact_utils.lm.models import load_model
 from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries
 from predact_utils.plotting import set_style
@@ -91,6 +92,10 @@ class Results:
     table_a_matched: pd.DataFrame | None = None
     #: parameters of each fine-tuned pair's aligned model (what decides full fine-tuning or LoRA)
     ft_params: dict[str, int] = field(default_factory=dict)
+    #: RLHF against the SFT model it was trained from, on Fig. 2A's and Fig. 2B's documents (rows of derived
+    #: pairs, :func:`predact_utils.claims.rlhf_vs_sft`; empty when the run has no such two pairs)
+    stage_a: pd.DataFrame | None = None
+    stage_b: pd.DataFrame | None = None
 
 
 def gold_scores(pairs: Sequence[PairSpec], corpus_names: Sequence[str], texts: Mapping[str, Sequence[str]],
@@ -155,9 +160,11 @@ def run(settings: Settings) -> Results:
     table_b = pair_table(ft_pairs, ft_scores, eval_corpora, corpora.category_of, seed=s.seed)
     matched = pair_table(ft_pairs, first_documents(scores, s.finetune_test_docs), eval_corpora,
                          corpora.category_of, seed=s.seed)
+    stage_a = pair_table(rlhf_vs_sft(available), scores, eval_corpora, corpora.category_of, seed=s.seed)
+    stage_b = pair_table(rlhf_vs_sft(ft_pairs), ft_scores, eval_corpora, corpora.category_of, seed=s.seed)
     return Results(settings=s, pairs=list(available), skipped=list(skipped), corpora=list(eval_corpora),
                    table_a=table_a, summary_a=summary_a, budget=budget, ft_pairs=ft_pairs, table_b=table_b,
-                   table_a_matched=matched,
+                   table_a_matched=matched, stage_a=stage_a, stage_b=stage_b,
                    ft_params={p.name: sum(t.numel() for t in ft_models[p.aligned_location()].model.parameters())
                               for p in ft_pairs})
 
@@ -193,12 +200,14 @@ def worse_verdict(table: pd.DataFrame) -> Verdict:
 
 def by_stage(table: pd.DataFrame) -> str:
     """Which alignment stage carries the effect: the family test per training method of the pairs."""
+    from predact_utils.claims import stage_of
+
     if "method" not in table:
         return ""
     parts = []
     for method, rows in table.groupby("method", sort=False):
         f = family(rows["delta_log_ppl"], rows["ci_low"], rows["ci_high"])
-        parts.append(f"{method.upper()} vs Base: {f.in_direction} of {f.n} worse (sign test p = {f.sign_p:.2g}), "
+        parts.append(f"{stage_of(method) or method}: {f.in_direction} of {f.n} worse (sign test p = {f.sign_p:.2g}), "
                      f"{f.holm_significant} significant after Holm")
     return "; ".join(parts)
 
@@ -287,16 +296,18 @@ def before_after_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
 def claim_records(results: Results) -> list[dict[str, Any]]:
     """The scoreboard records of Fig. 2A and Fig. 2B (keyword arguments of :func:`predact_utils.claims.record`)."""
     r, out = results, []
-    for claim_id, table, pairs, what in (("fig2a-worse", r.table_a, r.pairs, "aligned worse"),
-                                         ("fig2b-finetune", r.table_b, r.ft_pairs, "after fine-tuning, aligned worse")):
+    for claim_id, table, pairs, what, derived in (
+            ("fig2a-worse", r.table_a, r.pairs, "aligned worse", r.stage_a),
+            ("fig2b-finetune", r.table_b, r.ft_pairs, "after fine-tuning, aligned worse", r.stage_b)):
         v = worse_verdict(table)
+        by_stages = table if derived is None or derived.empty else pd.concat([table, derived], ignore_index=True)
         _, on = verdict_rows(table)
         out.append({"claim_id": claim_id,
                     "measured": f"{what} on {n_worse(table)} of {len(table)} pair x corpus combinations "
                                 f"({n_significant(table)} with the 95% interval over documents above 0); mean "
                                 f"perplexity ratio {mean_ratio(table):.3f}; verdict on {on}",
                     "verdict": v.word, "reason": v.reason, "pair": _names(pairs), "scale": r.settings.scale,
-                    "detail": by_stage(table), "stages": stage_entries(table)})
+                    "detail": by_stage(by_stages), "stages": stage_entries(by_stages)})
     return out
 
 
