@@ -14,14 +14,13 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from predact_utils import paths
-from predact_utils.lm.registry import PairSpec
 from predact_utils.verdicts import VERDICTS
 
 
@@ -127,23 +126,6 @@ def stage_of(method: str) -> str | None:
         return "RLHF vs SFT"
     label = {"sft": "SFT", "dpo": "DPO", "rlhf": "RLHF", "ppo": "RLHF"}.get(method.lower())
     return f"{label} vs Base" if label else None
-
-
-def rlhf_sft_couples(pairs: Sequence[PairSpec]) -> list[tuple[PairSpec, PairSpec]]:
-    """(RLHF pair, SFT pair) for every RLHF (or PPO) pair of ``pairs`` whose Base also has an SFT pair among
-    ``pairs``: the RLHF model and the SFT model it can be compared with."""
-    sft = {(p.base_location(), p.local): p for p in pairs if p.method.lower() == "sft"}
-    return [(p, sft[(p.base_location(), p.local)]) for p in pairs
-            if p.method.lower() in ("rlhf", "ppo") and (p.base_location(), p.local) in sft]
-
-
-def rlhf_vs_sft(pairs: Sequence[PairSpec]) -> list[PairSpec]:
-    """For every :func:`rlhf_sft_couples` couple, a derived pair with the SFT model on the Base side (method
-    :data:`RLHF_VS_SFT`), so that the measures a chapter already made of both aligned models give the "RLHF vs
-    SFT" cell without scoring anything again."""
-    return [replace(p, name=f"{p.name} vs {ref.name}", base=ref.aligned, method=RLHF_VS_SFT,
-                    notes=f"{p.name}'s aligned model against {ref.name}'s aligned model")
-            for p, ref in rlhf_sft_couples(pairs)]
 
 
 def record(claim_id: str, measured: str, verdict: str, *, reason: str, pair: str, scale: str,

@@ -72,8 +72,8 @@ def test_stage_entries_fill_the_stage_table_and_bad_ones_are_refused(tmp_path, m
 
 
 def test_rlhf_vs_sft_pairs_the_rlhf_model_with_the_sft_model_of_its_base():
-    from predact_utils.claims import RLHF_VS_SFT, rlhf_vs_sft, stage_of
-    from predact_utils.lm.registry import PairSpec
+    from predact_utils.claims import RLHF_VS_SFT, stage_of
+    from predact_utils.lm.registry import PairSpec, rlhf_vs_sft
 
     sft = PairSpec(name="m-sft", base="m-base", aligned="m-sft", method="sft")
     rlhf = PairSpec(name="m-rlhf", base="m-base", aligned="m-rlhf", method="rlhf")

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from predact_utils import paths
+from predact_utils.claims import RLHF_VS_SFT
 from predact_utils.params import ParameterError, list_entries
 
 REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
@@ -221,3 +222,20 @@ def pairs_table(path: str | Path | None = None) -> pd.DataFrame:
         for s in load_registry(path).values()
     ]
     return pd.DataFrame(rows)
+
+
+def rlhf_sft_couples(pairs: Sequence[PairSpec]) -> list[tuple[PairSpec, PairSpec]]:
+    """(RLHF pair, SFT pair) for every RLHF (or PPO) pair of ``pairs`` whose Base also has an SFT pair among
+    ``pairs``: the RLHF model and the SFT model it can be compared with."""
+    sft = {(p.base_location(), p.local): p for p in pairs if p.method.lower() == "sft"}
+    return [(p, sft[(p.base_location(), p.local)]) for p in pairs
+            if p.method.lower() in ("rlhf", "ppo") and (p.base_location(), p.local) in sft]
+
+
+def rlhf_vs_sft(pairs: Sequence[PairSpec]) -> list[PairSpec]:
+    """For every :func:`rlhf_sft_couples` couple, a derived pair with the SFT model on the Base side (method
+    :data:`predact_utils.claims.RLHF_VS_SFT`), so that the measures a chapter already made of both aligned models give the "RLHF vs
+    SFT" cell without scoring anything again."""
+    return [replace(p, name=f"{p.name} vs {ref.name}", base=ref.aligned, method=RLHF_VS_SFT,
+                    notes=f"{p.name}'s aligned model against {ref.name}'s aligned model")
+            for p, ref in rlhf_sft_couples(pairs)]

@@ -509,7 +509,8 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
 def stage_entries(results: Results, effects: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """The stage table's cells of Figs. 3, 4 and 5: every pair of the run, under its training stage; an
     effect holds when its 95% interval lies above 0 (Fig. 5: on every dataset of the pair)."""
-    from predact_utils.claims import rlhf_sft_couples, stage, stage_of
+    from predact_utils.claims import stage, stage_of
+    from predact_utils.lm.registry import rlhf_sft_couples
 
     r = results
     out: dict[str, list[dict[str, Any]]] = {"fig3-top1": [], "fig4-own": [], "fig4-gold": [], "fig5-self": []}

@@ -26,7 +26,7 @@ from predact_utils.chapters.worldmodel.analysis import (
     summary_by_category,
 )
 from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
-from predact_utils.claims import rlhf_vs_sft
+from predact_utils.lm.registry import rlhf_vs_sft
 from predact_utils.lm.models import load_model
 from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries
 from predact_utils.plotting import set_style
@@ -93,7 +93,7 @@ class Results:
     #: parameters of each fine-tuned pair's aligned model (what decides full fine-tuning or LoRA)
     ft_params: dict[str, int] = field(default_factory=dict)
     #: RLHF against the SFT model it was trained from, on Fig. 2A's and Fig. 2B's documents (rows of derived
-    #: pairs, :func:`predact_utils.claims.rlhf_vs_sft`; empty when the run has no such two pairs)
+    #: pairs, :func:`predact_utils.lm.registry.rlhf_vs_sft`; empty when the run has no such two pairs)
     stage_a: pd.DataFrame | None = None
     stage_b: pd.DataFrame | None = None
 
