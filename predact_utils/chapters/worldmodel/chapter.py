@@ -26,9 +26,8 @@ from predact_utils.chapters.worldmodel.analysis import (
     summary_by_category,
 )
 from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
-from predact_utils.lm.registry import rlhf_vs_sft
 from predact_utils.lm.models import load_model
-from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries
+from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries, rlhf_vs_sft
 from predact_utils.plotting import set_style
 from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, ChapterSettings, param
