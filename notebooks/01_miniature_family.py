@@ -88,16 +88,20 @@ chapter.validation_table(results)
 # ## Two sizes: the scaling check
 #
 # The family has two Base sizes so that figures can show whether an effect
-# grows or shrinks with scale, as the paper compares 7B and 70B. On this
-# machine's two cores the token budget, not the model size, is the binding
-# limit: the small Base saw {glue:text}`scale_tokens_s` million tokens and the
-# medium one {glue:text}`scale_tokens_m` million, while the compute-optimal
-# rule of about 20 tokens per parameter {cite:p}`hoffmann2022training` would ask
-# for {glue:text}`scale_opt_s` and {glue:text}`scale_opt_m` million. Both are
-# under-trained, the medium one much more so. The first table compares the
-# training loss of the two runs after the same numbers of tokens (each run's
-# learning rate follows its own cosine schedule, so the comparison is rough);
-# the second, their validation perplexity.
+# grows or shrinks with scale, as the paper compares 7B and 70B. Sizes and
+# token budgets follow one rule, fixed before training: the medium Base gets
+# the most pre-training two CPU cores give in under two hours, and the small
+# one is sized so that the compute-optimal ratio of about 20 tokens per
+# parameter {cite:p}`hoffmann2022training` costs a fraction of that. The small
+# Base saw {glue:text}`scale_tokens_s` million tokens
+# ({glue:text}`scale_tpp_s` per parameter; the rule asks for
+# {glue:text}`scale_opt_s` million), the medium one
+# {glue:text}`scale_tokens_m` million ({glue:text}`scale_tpp_m` per parameter,
+# against {glue:text}`scale_opt_m` million), so the medium Base is the
+# under-trained one. The first table compares the training loss of the two runs
+# after the same numbers of tokens (each run's learning rate follows its own
+# cosine schedule, so the comparison is rough); the second, their validation
+# perplexity.
 
 # %% tags=["remove-input"]
 chapter.loss_marks_table(results)
@@ -106,13 +110,11 @@ chapter.loss_marks_table(results)
 chapter.sizes_table(results)
 
 # %% [markdown]
-# The medium Base has a higher validation perplexity than the small one on
-# {glue:text}`scale_m_worse` evaluation corpora (medium / small from
+# The medium Base has a lower validation perplexity than the small one on
+# {glue:text}`scale_m_better` evaluation corpora (medium / small from
 # {glue:text}`scale_ratio_range`). {glue:text}`scale_verdict` The book keeps both
 # sizes because the paper's effects are about what alignment does to a Base
-# model, which each size shows on its own; but "medium" here means more
-# parameters, not a better world model, and no figure should be read as a
-# scaling trend.
+# model, which each size shows on its own.
 #
 # ## Do the aligned models behave like assistants?
 #
@@ -149,9 +151,10 @@ chapter.lengths_table(results)
 # Of all chosen answers, {glue:text}`pref_too_long` have 256 tokens or more:
 # a model that reproduced the preferred answers' lengths exactly would lose
 # about that share of its answers to the 256-token limit on prompts like these.
-# The medium DPO model is therefore trained without the pairs whose chosen
-# answer does not end within 256 tokens; the small one on all pairs. Each model
-# card (its method line, also in the overview table) and
+# Both DPO models are therefore trained without the pairs whose chosen answer
+# does not end within 256 tokens (and both SFT models without the chats whose
+# answer does not); the medium one adds a likelihood term on the chosen answer
+# (RPO), which kept its answers ending in role. Each model card (its method line, also in the overview table) and
 # `predact_utils/miniature/align.py` record which DPO recipe each checkpoint
 # used, and the recipes tried for the medium DPO model.
 

@@ -116,7 +116,7 @@ chapter.summary_a(results)
 # the corpus' validation split with the same budget.
 # ```
 #
-# After fine-tuning, the aligned model is still the worse predictor on
+# After fine-tuning, the aligned model is the worse predictor on
 # {glue:text}`wm_b_worse` pair × corpus combinations ({glue:text}`wm_b_sig`
 # with the whole interval above zero). {numref}`fig-wm-2b-scatter` sets each
 # combination's gap after fine-tuning against its gap before: points below the

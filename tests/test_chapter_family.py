@@ -85,7 +85,8 @@ def test_numbers_of_a_crafted_family() -> None:
     assert out["worst_bigram_ratio"] == "0.50"
     assert (out["scale_tokens_s"], out["scale_tokens_m"]) == ("12.3", "8.0")
     assert (out["scale_opt_s"], out["scale_opt_m"]) == ("20", "80")
-    assert out["scale_m_worse"] == "2 of 3" and out["scale_ratio_range"] == "0.90 to 1.20"
+    assert (out["scale_tpp_s"], out["scale_tpp_m"]) == ("12.3", "2.0")
+    assert out["scale_m_better"] == "1 of 3" and out["scale_ratio_range"] == "0.90 to 1.20"
     assert out["scale_verdict"].startswith("With budgets this small")
     assert out["pref_truncated_share"] == "70%" and out["pref_too_long"] == "7.1%"
     assert out["dpo_lengths"] == "mini-s: 50.0 -> 90.0 tokens (in role 75.0% -> 75.0%)"
@@ -97,7 +98,7 @@ def test_numbers_when_little_is_built() -> None:
     lengths = LENGTHS.drop(index=["truncated"])
     out = chapter.numbers(crafted(cards, ["mini-s-base", "mini-m-base"], lengths))
     assert out["not_built"] == "mini-m-base" and out["worst_bigram_ratio"] == "0.50"
-    assert out["scale_m_worse"] == "n/a (a Base size is not built)" and out["scale_verdict"] == ""
+    assert out["scale_m_better"] == "n/a (a Base size is not built)" and out["scale_verdict"] == ""
     assert out["pref_truncated_share"] == "none" and out["dpo_lengths"] == "n/a (not built)"
     sft_only = {"mini-s-sft": family_cards()["mini-s-sft"]}
     out = chapter.numbers(crafted(sft_only, ["mini-s-sft"], LENGTHS))
@@ -105,10 +106,11 @@ def test_numbers_when_little_is_built() -> None:
     assert out["dpo_lengths"] == "none"
 
 
-def test_scale_verdict_needs_a_majority() -> None:
-    assert scale_verdict(pd.Series([1.2, 1.1, 0.9])).startswith("With budgets this small")
-    assert scale_verdict(pd.Series([1.2, 0.9])).startswith("The extra parameters pay off")
-    assert scale_verdict(pd.Series([0.8, 0.9, 0.95])).startswith("The extra parameters pay off")
+def test_scale_verdict_separates_every_corpus_most_corpora_and_a_minority() -> None:
+    assert scale_verdict(pd.Series([0.8, 0.9, 0.95])).startswith("The extra parameters pay off on every corpus")
+    assert scale_verdict(pd.Series([0.8, 0.9, 1.05])).startswith("The extra parameters pay off on most corpora")
+    for minority in ([1.2, 1.1, 0.9], [1.2, 0.9], [1.0, 1.0, 1.0]):  # a tie is not a better model
+        assert scale_verdict(pd.Series(minority)).startswith("With budgets this small"), minority
 
 
 def test_examples_lines_and_scale() -> None:

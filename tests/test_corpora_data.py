@@ -101,12 +101,12 @@ def test_man_rendering_matches_cache():
 @pytest.mark.slow
 def test_rebuild_reproduces_instruction_data(manifest, tmp_path):
     """Rebuilding the instruction chats and pairs from the sources gives the committed files."""
-    from predact_utils.data import instructions, prompts
-    from predact_utils.data.build import heldout_docs
+    from predact_utils.data import prompts
+    from predact_utils.data.build import build_instructions, heldout_docs
     from predact_utils.data.corpora.build import rebuild_bytes
 
     try:
-        info = instructions.build([p["prompt"] for p in prompts.load()], out_dir=tmp_path)
+        info = build_instructions([p["prompt"] for p in prompts.load()], out_dir=tmp_path)
     except MissingSourceError as e:
         pytest.skip(f"instruction sources not installed (run `make data`): {str(e).splitlines()[0]}")
     got = {f"instructions/{k}": v["sha256"] for k, v in info["files"].items()}

@@ -81,3 +81,22 @@ def test_read_jsonl_names_bad_line(tmp_path: Path):
     p.write_text('{"a": 1}\n{oops\n')
     with pytest.raises(ValueError, match=r"x\.jsonl:2"):
         list(io.read_jsonl(p))
+
+
+def test_a_heldout_document_that_is_a_training_one_in_other_words_leaves_the_heldout_split():
+    """Two texts with the same words but other case and punctuation are one document: when the split puts
+    one in train and the other in a held-out split, the held-out copy is dropped and train is untouched."""
+    s = spec("chatterbot")
+    docs = clean_docs("chatterbot", ({"source": str(i), "text": t} for i, t in enumerate(DOCS)))
+    plain = split_rows(s, docs)
+    train_text = plain["train"][0]["text"]
+    twin = {"id": "chatterbot/twin", "source": "twin", "text": train_text.upper() + " !"}
+    names = splits.assign_splits([d["text"] for d in docs + [twin]], s.budget)
+    if names[-1] == "train":  # the twin must land in a held-out split for the check to mean anything
+        twin = next({"id": f"chatterbot/twin{i}", "source": "twin", "text": t}
+                    for i, t in enumerate(f"{train_text.upper()} {'!' * k}" for k in range(1, 200))
+                    if splits.assign_splits([d["text"] for d in docs] + [t], s.budget)[-1] != "train")
+    with_twin = split_rows(s, docs + [twin])
+    assert with_twin["train"] == plain["train"]
+    assert all(d["id"] != twin["id"] for k in ("validation", "test") for d in with_twin[k])
+    assert sum(len(v) for v in with_twin.values()) == len(docs)

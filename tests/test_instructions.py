@@ -14,10 +14,10 @@ RENDERED = (FIX / "frob.1.rendered").read_text()
 
 def _fixture_chats() -> list[dict]:
     entries = extract_dictd.read_dictd(FIX / "tiny.dict.dz", FIX / "tiny.index", "dict-tiny")
-    chats = ins.templated_dictionary(entries, "foldoc", 10, word_question=False)
-    chats += ins.templated_man([("pkg/man1/frob.1.gz", RENDERED), ("pkg/man3/frob.3.gz", RENDERED)], 5)
+    chats = ins.templated_dictionary(entries, "foldoc", 10, word_question=False, min_words=0)
+    chats += ins.templated_man([("pkg/man1/frob.1.gz", RENDERED), ("pkg/man3/frob.3.gz", RENDERED)], 5, min_words=0)
     chats += ins.templated_docstrings([("json.dumps", "Serialize obj to a JSON formatted str using the encoder."),
-                                       ("json._private", "Not public, never asked about.")], 5)
+                                       ("json._private", "Not public, never asked about.")], 5, min_words=0)
     chats += ins.faq_chats([QA("perl-doc/perlfaq4", "How do I reverse a string?",
                                "Use reverse() in scalar context, for example: scalar reverse($s). " * 3)])
     chats += ins.chatterbot_chats([("food", ["Do you eat?", "No, I am a program.", "ok"])])
@@ -34,6 +34,24 @@ def test_templates_on_fixtures():
     assert man.startswith("frob - tweak a file until it works\n\nfrob adjusts each FILE")
     for c in chats:
         assert [m["role"] for m in c["messages"]] == ["user", "assistant"] and c["messages"][1]["content"]
+
+
+def test_short_templated_answers_are_left_out():
+    entries = extract_dictd.read_dictd(FIX / "tiny.dict.dz", FIX / "tiny.index", "dict-tiny")
+    assert ins.templated_dictionary(entries, "foldoc", 10, word_question=False, min_words=0)
+    assert ins.templated_dictionary(entries, "foldoc", 10, word_question=False, min_words=10_000) == []
+    doc = [("json.dumps", "Serialize obj to a JSON formatted str using the encoder.")]  # 10 words
+    assert len(ins.templated_docstrings(doc, 5, min_words=10)) == 1 and ins.templated_docstrings(doc, 5, min_words=11) == []
+
+
+def test_decontaminate_drops_rows_that_share_a_run():
+    from predact_utils.data.decontam import EvalIndex
+
+    text = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    index = EvalIndex().add([text])
+    rows = [{"t": "Intro: " + text.upper()}, {"t": "one two three"}]
+    kept, dropped = ins.decontaminate(rows, index, lambda r: r["t"])
+    assert kept == [{"t": "one two three"}] and dropped == 1
 
 
 def test_prompt_exclusion():

@@ -108,7 +108,7 @@ def test_preference_pairs_leave_out_the_dropped_rejection_kinds() -> None:
     # the kept pairs are the non-truncated ones, in order
     first = next(r for r in meta if r["rejection"] != "truncated")
     assert kept[0]["chosen"] == first["chosen"] and kept[0]["rejected"] == first["rejected"]
-    assert len(align.preference_pairs("train", align.BUDGETS["dpo"])) == len(meta)
+    assert len(align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4))) == len(meta)
     with pytest.raises(ValueError, match="no train pair has"):
         align.preference_pairs("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("shuffled",)))
     assert "truncated left out" in align.AlignBudget(epochs=1, lr=1e-4, batch=4, drop_rejections=("truncated",)).dpo_method()
@@ -135,3 +135,23 @@ def test_preference_pairs_leave_out_chosen_answers_that_cannot_end_in_time() -> 
         align.preference_pairs("train", budget)
     assert "does not end within" in budget.dpo_method()
     assert align.BUDGETS["dpo-m"].max_chosen_tokens == align.ANSWER_TOKENS
+
+
+def test_sft_chats_leave_out_answers_that_cannot_end_in_time() -> None:
+    from predact_utils.data import instructions
+    def words(text: str, add_special_tokens: bool = False) -> dict[str, list[str]]:  # one token per word
+        return {"input_ids": text.split()}
+
+    chats = instructions.load("train")
+    n_words = [len(r["messages"][-1]["content"].split()) for r in chats]
+    limit = sorted(n_words)[len(n_words) // 2] + 1  # the median answer and its end-of-text token just fit
+    budget = align.AlignBudget(epochs=1, lr=1e-4, batch=4, max_answer_tokens=limit)
+    kept = align.sft_chats("train", budget, words)
+    assert len(kept) == sum(1 for n in n_words if n + 1 <= limit) and 0 < len(kept) < len(chats)
+    assert all(len(r["messages"][-1]["content"].split()) + 1 <= limit for r in kept)
+    assert len(align.sft_chats("train", align.AlignBudget(epochs=1, lr=1e-4, batch=4))) == len(chats)
+    with pytest.raises(ValueError, match="pass the model's tokenizer"):
+        align.sft_chats("train", budget)
+    assert "does not end within" in budget.sft_method()
+    assert align.BUDGETS["sft"].max_answer_tokens == align.ANSWER_TOKENS
+    assert "had not risen by more than 0.02 for 10 logs" in align.BUDGETS["rlhf"].rlhf_method()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,22 @@ def test_prefix_sets():
     assert cats == {"literature", "reference", "technical", "dialogue"}
     with pytest.raises(FileNotFoundError, match="available"):
         prompts.load_prefixes("nope")
+
+
+def test_no_prompt_opens_like_20_or_more_sft_prompts() -> None:
+    """The generation prompts do not invite a memorised template: none opens with the first four words of 20 or
+    more SFT questions."""
+    from collections import Counter
+
+    from predact_utils.data.corpora.io import read_jsonl
+    from predact_utils.data.prompts import load, normalize_question
+
+    root = Path(__file__).resolve().parent.parent
+    openings = Counter(" ".join(normalize_question(r["messages"][0]["content"]).split()[:4])
+                       for r in read_jsonl(root / "data" / "instructions" / "train.jsonl"))
+    templated = {o: n for o, n in openings.items() if n >= 20}
+    bad = [p["prompt"] for p in load() if " ".join(normalize_question(p["prompt"]).split()[:4]) in templated]
+    assert not bad, f"prompts that open like a template of the SFT data ({templated}): {bad}"
 
 
 def test_prompts_file_parameter_reads_a_users_file_and_refuses_a_bad_one(tmp_path) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from predact_utils.data import instructions, prompts
-from predact_utils.data.corpora.build import Row, build_corpus, heldout_rows, write_corpus
-from predact_utils.data.corpora.io import sha256_file, write_jsonl
+from predact_utils.data import decontam, instructions, prompts
+from predact_utils.data.corpora.build import Row, build_corpus, heldout_rows, split_path, write_corpus
+from predact_utils.data.corpora.io import read_jsonl, sha256_file, write_jsonl
 from predact_utils.data.corpora.manifest import FORMAT, TOKEN_PROXY, load_manifest, rel, save_manifest, table
 from predact_utils.data.corpora.prefixes import make_prefixes
 from predact_utils.data.corpora.registry import SPECS
@@ -29,6 +29,27 @@ def heldout_docs(chats: list[dict[str, Any]] | None) -> list[Row] | None:
     if chats is None:
         return None
     return [{"source": c["id"], "text": instructions.render_chat(c)} for c in chats]
+
+
+def build_instructions(prompt_texts: list[str], out_dir: Any = None) -> dict[str, Any]:
+    """The instruction chats and preference pairs, decontaminated against every held-out split of the
+    corpora built from sources and against the pre-training documents (:func:`instructions.build`)."""
+    index = decontam.EvalIndex().add(r["text"] for e in SPECS if e.role in ("eval", "prefix")
+                                      and e.extract is not None for r in heldout_rows(e))
+    return instructions.build(prompt_texts, out_dir=out_dir, index=index, pretraining=pretraining_documents())
+
+
+def pretraining_documents() -> set[str]:
+    """Keys of every document of the training splits (what the Base models are pre-trained on)."""
+    keys = set()
+    for s in SPECS:
+        if s.has_train:
+            path = split_path(s, "train")
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is missing: build every corpus (`make data`) before the "
+                                        "instruction data, which must not hold a pre-training document")
+            keys |= {decontam.document_key(r["text"]) for r in read_jsonl(path)}
+    return keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,11 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s for s in SPECS if args.only is None or s.name in args.only]
     prompt_rows = prompts.load()
     heldout: list[dict[str, Any]] | None = None
-    for s in tqdm(wanted, desc="corpora"):
+    # every corpus first, then the instruction data (decontaminated against all their held-out splits),
+    # then the corpus built from the held-out chats
+    for s in tqdm(sorted(wanted, key=lambda s: s.extract is None), desc="corpora"):
         if s.extract is None:
-            info = instructions.build([p["prompt"] for p in prompt_rows])
+            info = build_instructions([p["prompt"] for p in prompt_rows])
             heldout = info["heldout"]
             manifest["instructions"] = {f"instructions/{k}": v["sha256"] for k, v in info["files"].items()}
+            manifest["instruction_filters"] = {"dropped_rows": info["dropped"], "answer_words": info["lengths"]}
         corpora[s.name] = write_corpus(s, build_corpus(s.name, heldout_docs(heldout)))
         tqdm.write(f"{s.name:17s} " + "  ".join(f"{k}={v['docs']} docs/{v['bytes'] / 1e6:.2f} MB"
                                                  for k, v in corpora[s.name]["splits"].items()))

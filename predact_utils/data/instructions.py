@@ -21,8 +21,10 @@ Recipe (also in ``data/instructions/README.md``):
   ``other_answer`` (the answer to a different question of the same kind),
   ``off_topic`` (an answer of a different kind), ``truncated`` (the real answer
   cut after its first ~30% of words, mid-sentence). Pairs are made for a
-  hash-ordered sample of :data:`N_PAIRS` chats per split. Once the SFT model exists, a
-  later issue may add its own sampled answers as a fourth kind.
+  hash-ordered sample of :data:`N_PAIRS` chats per split.
+* **Clean answers, no leakage**: source metadata is stripped from reference answers
+  (:mod:`predact_utils.data.answers`), short templated answers are left out, and every training chat and
+  pair that shares a 13-word run with an evaluation split is dropped (:mod:`predact_utils.data.decontam`).
 """
 
 from __future__ import annotations
@@ -34,14 +36,22 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from predact_utils.data.answers import clean_answer, word_count
 from predact_utils.data.corpora.io import read_jsonl, write_jsonl
 from predact_utils.data.corpora.splits import split_score, train_heldout
+from predact_utils.data.decontam import EvalIndex, document_key
 from predact_utils.data.prompts import normalize_question
 from predact_utils.paths import data_dir
 
 SALT = "predact-instructions-v1"
 HELDOUT_FRACTION = 0.35
-MAX_ANSWER_CHARS = 1500
+#: Answers are cut at a paragraph boundary below this length (FAQ answers are long-form; keep most of them).
+MAX_ANSWER_CHARS = 3000
+#: Templated reference answers shorter than this (words, after the metadata is stripped) are left out:
+#: the sources hold far more entries than the data needs, so the build prefers the long-form ones.
+MIN_TEMPLATED_WORDS = 25
+#: Kinds whose answers are templated reference text (the length floor applies to them).
+TEMPLATED_KINDS = ("gcide", "foldoc", "jargon", "man", "docstring")
 #: How many templated chats to take per kind (hash-ordered sample).
 TEMPLATE_COUNTS: dict[str, int] = {"gcide": 3000, "foldoc": 3500, "jargon": 1200, "man": 800, "docstring": 3000}
 #: How many preference pairs to keep per split (hash-ordered sample of the chats).
@@ -67,8 +77,8 @@ def cap_answer(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
 
 
 def chat(source: str, kind: str, question: str, answer: str, term: str = "") -> Chat:
-    """One single-turn chat record."""
-    q, a = " ".join(question.split()), cap_answer(answer)
+    """One single-turn chat record, its answer stripped of source metadata and capped in length."""
+    q, a = " ".join(question.split()), cap_answer(clean_answer(kind, answer, term))
     return {"id": f"{kind}-{split_score(q + chr(0) + a, SALT):016x}", "source": source, "kind": kind,
             "term": term, "messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
 
@@ -78,9 +88,12 @@ def sample(items: Sequence[Any], n: int, key: Callable[[Any], str]) -> list[Any]
     return sorted(items, key=lambda it: (split_score(key(it), SALT), key(it)))[:n]
 
 
-def templated_dictionary(entries: Sequence[Any], kind: str, n: int, word_question: bool) -> list[Chat]:
-    """"What does X mean?" chats answered by dictionary entries (``Entry`` objects)."""
-    ok = [e for e in entries if re.fullmatch(r"[A-Za-z][A-Za-z' -]{1,40}", e.headwords[0]) and len(e.text) > 60]
+def templated_dictionary(entries: Sequence[Any], kind: str, n: int, word_question: bool,
+                         min_words: int = MIN_TEMPLATED_WORDS) -> list[Chat]:
+    """"What does X mean?" chats answered by dictionary entries (``Entry`` objects) of at least ``min_words``
+    words once their metadata is stripped."""
+    ok = [e for e in entries if re.fullmatch(r"[A-Za-z][A-Za-z' -]{1,40}", e.headwords[0]) and len(e.text) > 60
+          and word_count(clean_answer(kind, e.text, e.headwords[0])) >= min_words]
     out = []
     for e in sample(ok, n, lambda e: e.headwords[0]):
         first_line = e.text.split("\n", 1)[0].strip()
@@ -90,7 +103,7 @@ def templated_dictionary(entries: Sequence[Any], kind: str, n: int, word_questio
     return out
 
 
-def templated_man(pages: Sequence[tuple[str, str]], n: int) -> list[Chat]:
+def templated_man(pages: Sequence[tuple[str, str]], n: int, min_words: int = MIN_TEMPLATED_WORDS) -> list[Chat]:
     """"What does the X command do?" chats answered by NAME + DESCRIPTION of section-1/8 pages."""
     from predact_utils.data.corpora.extract_man import describe
 
@@ -101,14 +114,17 @@ def templated_man(pages: Sequence[tuple[str, str]], n: int) -> list[Chat]:
         d = describe(text)
         if d and d[2] and re.fullmatch(r"[\w.+-]+", d[0][0]):
             names, summary, desc = d
-            cands.append((source, names[0], f"{names[0]} - {summary}\n\n{desc}"))
+            answer = f"{names[0]} - {summary}\n\n{desc}"
+            if word_count(answer) >= min_words:
+                cands.append((source, names[0], answer))
     return [chat(s, "man", f"What does the {name} command do?", a, term=name)
             for s, name, a in sample(cands, n, lambda c: c[1])]
 
 
-def templated_docstrings(items: Sequence[tuple[str, str]], n: int) -> list[Chat]:
+def templated_docstrings(items: Sequence[tuple[str, str]], n: int, min_words: int = MIN_TEMPLATED_WORDS) -> list[Chat]:
     """"What does `module.func` do?" chats answered by the docstring's first paragraph."""
-    ok = [(q, d) for q, d in items if not any(p.startswith("_") for p in q.split(".")) and len(d) > 40]
+    ok = [(q, d) for q, d in items if not any(p.startswith("_") for p in q.split(".")) and len(d) > 40
+          and word_count(d) >= min_words]
     return [chat(f"python-stdlib/{q}", "docstring", f"What does `{q}` do?", d, term=q.rsplit(".", 1)[1])
             for q, d in sample(ok, n, lambda it: it[0])]
 
@@ -147,6 +163,22 @@ def split(chats: Sequence[Chat]) -> tuple[list[Chat], list[Chat]]:
     """(train, heldout) by the hash of the question."""
     flags = train_heldout([c["messages"][0]["content"] for c in chats], HELDOUT_FRACTION, SALT + "/split")
     return [c for c, h in zip(chats, flags, strict=True) if not h], [c for c, h in zip(chats, flags, strict=True) if h]
+
+
+def chat_text(c: Chat) -> str:
+    """Every turn of a chat (what a training stage reads)."""
+    return "\n".join(m["content"] for m in c["messages"])
+
+
+def pair_text(p: dict[str, Any]) -> str:
+    """Prompt, chosen and rejected answer of a preference pair."""
+    return "\n".join(m["content"] for k in ("prompt", "chosen", "rejected") for m in p[k])
+
+
+def decontaminate(rows: Sequence[Any], index: EvalIndex, text: Callable[[Any], str]) -> tuple[list[Any], int]:
+    """(rows that share no word run with the index, how many were dropped)."""
+    kept = [r for r in rows if not index.shares_run(text(r))]
+    return kept, len(rows) - len(kept)
 
 
 def truncate(answer: str, fraction: float = 0.3) -> str:
@@ -210,8 +242,16 @@ def render_chat(c: Chat) -> str:
     return "\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in c["messages"])
 
 
-def build(prompts: Sequence[str], out_dir: Path | None = None) -> dict[str, Any]:
-    """Extract every source, write the chat and preference files, return their stats and the held-out chats."""
+def build(prompts: Sequence[str], out_dir: Path | None = None, index: EvalIndex | None = None,
+          pretraining: set[str] | None = None) -> dict[str, Any]:
+    """Extract every source, write the chat and preference files, return their stats, the held-out chats and
+    how many rows each filter dropped.
+
+    ``index`` holds the word runs of every evaluation split; the held-out chats (the ``instruct_heldout``
+    corpus) are added to it, and every training chat and preference pair that shares a run is dropped.
+    ``pretraining`` holds the :func:`~predact_utils.data.decontam.document_key` of every pre-training
+    document; a held-out chat whose rendering is one of them is dropped, so the Base models never saw an
+    evaluation document."""
     from predact_utils.data.corpora import extract_code, extract_dialogue, extract_dictd, extract_man
 
     chats: list[Chat] = []
@@ -234,14 +274,39 @@ def build(prompts: Sequence[str], out_dir: Path | None = None) -> dict[str, Any]
                      for it in extract_code.docstrings(f.read_text(encoding="utf-8", errors="replace"),
                                                        extract_code.module_name(f))]
             chats += templated_docstrings(items, TEMPLATE_COUNTS["docstring"])
-    chats = dedup_chats(exclude_prompts(chats, prompts))
+    n_all = len(chats)
+    kept = exclude_prompts(chats, prompts)
+    dropped = {"generation_prompts": n_all - len(kept)}
+    chats = dedup_chats(kept)
+    dropped["duplicate_questions_or_empty_answers"] = len(kept) - len(chats)
     train, heldout = split(chats)
+    if pretraining:
+        kept_heldout = [c for c in heldout if document_key(render_chat(c)) not in pretraining]
+        dropped["heldout_chats_that_are_pretraining_documents"] = len(heldout) - len(kept_heldout)
+        heldout = kept_heldout
+    index = index if index is not None else EvalIndex()
+    index.add(render_chat(c) for c in heldout)
+    train, dropped["train_chats_sharing_a_13_word_run"] = decontaminate(train, index, chat_text)
+    pairs, dropped["preference_pairs_sharing_a_13_word_run"] = decontaminate(
+        preference_pairs(train, N_PAIRS["train"]), index, pair_text)
     out = out_dir or instructions_dir()
-    files = {"train.jsonl": train, "heldout.jsonl": heldout,
-             "preferences_train.jsonl": preference_pairs(train, N_PAIRS["train"]),
+    files = {"train.jsonl": train, "heldout.jsonl": heldout, "preferences_train.jsonl": pairs,
              "preferences_heldout.jsonl": preference_pairs(heldout, N_PAIRS["heldout"])}
     stats = {name: {"rows": len(rows), "sha256": write_jsonl(out / name, rows)} for name, rows in files.items()}
-    return {"files": stats, "heldout": heldout}
+    return {"files": stats, "heldout": heldout, "dropped": dropped, "lengths": length_table(train)}
+
+
+def length_table(chats: Sequence[Chat]) -> dict[str, dict[str, float]]:
+    """Answer lengths in words per kind and overall: count, median, share of 100 words or more."""
+    import numpy as np
+
+    by: dict[str, list[int]] = {}
+    for c in chats:
+        n = word_count(c["messages"][-1]["content"])
+        by.setdefault(c["kind"], []).append(n)
+        by.setdefault("all", []).append(n)
+    return {k: {"chats": len(v), "median_words": float(np.median(v)), "share_100_words": round(
+        float(np.mean(np.asarray(v) >= 100)), 4)} for k, v in sorted(by.items())}
 
 
 def load(split_name: str = "train") -> Any:

@@ -31,7 +31,15 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from predact_utils import paths
 from predact_utils.miniature.sanity import ANSWER_TOKENS
-from predact_utils.miniature.trainutil import Deadline, add_wall, last_checkpoint, loss_log, save_final
+from predact_utils.miniature.trainutil import (
+    Deadline,
+    RewardPlateau,
+    add_wall,
+    last_checkpoint,
+    loss_log,
+    save_final,
+    train_precision,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,32 @@ class AlignBudget:
     #: DPO only: pairs whose chosen answer, with its end-of-text token, has more tokens than this are left
     #: out (0 = keep all)
     max_chosen_tokens: int = 0
+    #: SFT only: chats whose answer, with its end-of-text token, has more tokens than this are left out
+    #: (0 = keep all)
+    max_answer_tokens: int = 0
+    #: RL only: stop when the reward stops improving (:func:`~predact_utils.miniature.trainutil.plateaued`
+    #: over logged means, one per ``logging_steps`` = 10 steps): trailing mean of ``plateau_window`` logs,
+    #: no gain above ``plateau_min_delta`` for ``plateau_patience`` logs; ``max_steps`` is the compute cap
+    plateau_window: int = 0
+    plateau_patience: int = 0
+    plateau_min_delta: float = 0.0
+
+    def sft_method(self) -> str:
+        """How an SFT stage with this budget trains, in words (for the model card)."""
+        out = f"trl SFTTrainer, assistant-only loss, {self.epochs:g} epochs, lr {self.lr:g}"
+        if self.max_answer_tokens:
+            out += f"; chats whose answer does not end within {self.max_answer_tokens} tokens left out"
+        return out
+
+    def rlhf_method(self) -> str:
+        """How an RLHF stage with this budget trains, in words (for the model card)."""
+        out = (f"trl RLOOTrainer, KL beta {self.beta:g}, lr {self.lr:g}, {self.num_generations} samples per "
+               f"prompt of at most {self.max_completion_length} tokens")
+        if self.plateau_window:
+            out += (f"; stopped when the mean reward (trailing mean of {self.plateau_window} logs, one log per 10 "
+                    f"steps) had not risen by more than {self.plateau_min_delta:g} for {self.plateau_patience} "
+                    f"logs, at most {self.max_steps} steps")
+        return out
 
     def dpo_method(self) -> str:
         """How a DPO stage with this budget trains, in words (for the model card)."""
@@ -90,9 +124,26 @@ def preference_pairs(split_name: str, budget: AlignBudget, tokenizer: PreTrained
     return rows.filter(keep).select_columns(["prompt", "chosen", "rejected"])
 
 
+def sft_chats(split_name: str, budget: AlignBudget, tokenizer: PreTrainedTokenizerBase | None = None) -> Any:
+    """The instruction chats an SFT stage trains on: the split's chats, less those whose answer (with its
+    end-of-text token) has more than ``budget.max_answer_tokens`` of ``tokenizer``'s tokens."""
+    from predact_utils.data import instructions
+    rows = instructions.load(split_name)
+    if not budget.max_answer_tokens:
+        return rows
+    if tokenizer is None:
+        raise ValueError("max_answer_tokens counts the answers' tokens: pass the model's tokenizer")
+    return rows.filter(lambda r: instructions.answer_tokens(r["messages"], tokenizer) + 1 <= budget.max_answer_tokens)
+
+
 BUDGETS: dict[str, AlignBudget] = {
-    "sft": AlignBudget(epochs=2, lr=5e-4, batch=16),
-    "dpo": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1),
+    # Every stage trains only on answers that end within the behaviour check's answer budget (ANSWER_TOKENS,
+    # end-of-text included): an answer cut off at the training length teaches a model not to stop. Fixed
+    # before the retraining on the decontaminated data, whose answers are longer (median 95 tokens; 12% of
+    # the SFT answers and 13% of the chosen answers reach 256).
+    "sft": AlignBudget(epochs=2, lr=5e-4, batch=16, max_answer_tokens=ANSWER_TOKENS),
+    "dpo": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1, max_chosen_tokens=ANSWER_TOKENS),
+    # Chosen on the earlier instruction data (before decontamination), kept for the retraining on the clean data.
     # Plain DPO on the medium model lengthened its answers until only 85% of samples ended in role within
     # 256 tokens (the card threshold is 90%); an NLL term on the chosen answers (RPO, Pang et al. 2024) keeps
     # the SFT model's end-of-answer behaviour while it learns the preferences. With weight 1: 89.1% in role,
@@ -108,13 +159,15 @@ BUDGETS: dict[str, AlignBudget] = {
     # 1,818 s): 94.1% in role (301 of 320), mean length 64 tokens, accuracy 0.818.
     "dpo-m": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.1, sft_weight=1.0, max_chosen_tokens=ANSWER_TOKENS),
     "reward": AlignBudget(epochs=1, lr=1e-4, batch=16),
-    "rlhf": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.05, max_steps=250, num_generations=4,
-                        max_completion_length=128),
+    # RLOO until the reward stops improving: the 50-step mean reward has not risen by more than 0.02 for 100
+    # steps; 800 steps at most (the compute cap, about an hour on two cores). Fixed before the run.
+    "rlhf": AlignBudget(epochs=1, lr=5e-5, batch=16, beta=0.05, max_steps=800, num_generations=4,
+                        max_completion_length=128, plateau_window=5, plateau_patience=10, plateau_min_delta=0.02),
 }
 TINY: dict[str, AlignBudget] = {
     k: AlignBudget(epochs=1, lr=1e-3, batch=4, max_length=128, beta=v.beta, max_steps=2, num_generations=2,
                    max_completion_length=8, sft_weight=v.sft_weight, drop_rejections=v.drop_rejections,
-                   max_chosen_tokens=v.max_chosen_tokens)
+                   max_chosen_tokens=v.max_chosen_tokens, max_answer_tokens=v.max_answer_tokens)
     for k, v in BUDGETS.items()
 }
 
@@ -137,6 +190,7 @@ def _common(work_dir: Path, b: AlignBudget, seed: int) -> dict[str, Any]:
         "use_cpu": True,
         "report_to": [],
         "dataloader_num_workers": 0,
+        "bf16": train_precision() == "bf16",
     }
 
 
@@ -144,11 +198,17 @@ def _finish(trainer: Any, tok: PreTrainedTokenizerBase, out_dir: Path, work_dir:
             stage: str, method: str | None = None) -> dict[str, Any]:
     wall = add_wall(work_dir, time.time() - t0)
     st = trainer.state
-    done = st.global_step >= st.max_steps
+    done = st.global_step >= st.max_steps or (work_dir / "plateau.json").is_file()
     summary = {"stage": stage, "finished": done, "steps": st.global_step, "wall_seconds": round(wall, 1),
                "loss_log": loss_log(st.log_history)}
+    summary["precision"] = "bfloat16 autocast" if trainer.args.bf16 else "float32"
     if method:
         summary["method"] = method
+    if stage == "rlhf":
+        summary["reward_log"] = loss_log(st.log_history, "reward")
+        plateau = work_dir / "plateau.json"
+        summary["stopping"] = (json.loads(plateau.read_text()) if plateau.is_file() else
+                               {"stopped_at_step": st.global_step, "reason": "compute cap (max_steps)"})
     if done:
         save_final(trainer.model, tok, out_dir)
     (work_dir / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -169,7 +229,8 @@ def sft(base: Path, out_dir: Path, work_dir: Path, train: Any, budget: AlignBudg
                          processing_class=tok, callbacks=[Deadline(max_minutes)] if max_minutes else None)
     t0 = time.time()
     trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
-    return _finish(trainer, tok, out_dir, work_dir, t0, "sft")
+    return _finish(trainer, tok, out_dir, work_dir, t0, "sft",
+                   method=f"{budget.sft_method()} ({len(train)} chats)")
 
 
 def dpo(sft_dir: Path, out_dir: Path, work_dir: Path, pairs: Any, budget: AlignBudget = BUDGETS["dpo"],
@@ -228,10 +289,18 @@ def rlhf(sft_dir: Path, reward_dir: Path, out_dir: Path, work_dir: Path, prompts
     torch.manual_seed(seed)
     trainer = RLOOTrainer(model=str(sft_dir), reward_funcs=rm, args=args, train_dataset=prompts,
                           processing_class=tok, reward_processing_classes=rm_tok,
-                          callbacks=[Deadline(max_minutes)] if max_minutes else None)
+                          callbacks=_rl_callbacks(work_dir, budget, max_minutes))
     t0 = time.time()
     trainer.train(resume_from_checkpoint=last_checkpoint(work_dir))
-    return _finish(trainer, tok, out_dir, work_dir, t0, "rlhf")
+    return _finish(trainer, tok, out_dir, work_dir, t0, "rlhf", method=budget.rlhf_method())
+
+
+def _rl_callbacks(work_dir: Path, budget: AlignBudget, max_minutes: float | None) -> list[Any]:
+    """The deadline of a time slice and, when the budget has one, the reward-plateau stop."""
+    out: list[Any] = [Deadline(max_minutes)] if max_minutes else []
+    if budget.plateau_window:
+        out.append(RewardPlateau(work_dir, budget.plateau_window, budget.plateau_patience, budget.plateau_min_delta))
+    return out
 
 
 def budget_for(stage: str) -> AlignBudget:
@@ -250,7 +319,9 @@ def run_stage(stage: str, max_minutes: float | None, seed: int = 0) -> bool:
         return True
     base, sft_dir = models / f"mini-{size}-base", models / f"mini-{size}-sft"
     if kind == "sft":
-        s = sft(base, out, work, instructions.load("train"), seed=seed, max_minutes=max_minutes)
+        budget = budget_for(stage)
+        chats = sft_chats("train", budget, AutoTokenizer.from_pretrained(str(base)))
+        s = sft(base, out, work, chats, budget=budget, seed=seed, max_minutes=max_minutes)
     elif kind == "dpo":
         budget = budget_for(stage)
         pairs = preference_pairs("train", budget, AutoTokenizer.from_pretrained(str(sft_dir)))

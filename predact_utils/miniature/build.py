@@ -42,14 +42,20 @@ FAMILY = ("mini-s-base", "mini-m-base", "mini-s-sft", "mini-m-sft", "mini-s-dpo"
 
 
 
-def _train_texts() -> dict[str, list[str]]:
+def pretraining_texts() -> dict[str, list[str]]:
+    """Every training split, without any document that is word for word in an evaluation split."""
     import predact_utils.data.corpora as corpora
+    from predact_utils.data import decontam
+    from predact_utils.data.corpora.build import heldout_rows
     from predact_utils.data.corpora.registry import SPECS
 
+    evaluation = {decontam.document_key(r["text"]) for s in SPECS if s.role in ("eval", "prefix")
+                  for r in heldout_rows(s)}
     out = {}
     for s in SPECS:
         if s.has_train:
-            out[s.name] = [r["text"] for r in corpora.load_texts(s.name, "train")]
+            out[s.name] = [r["text"] for r in corpora.load_texts(s.name, "train")
+                           if decontam.document_key(r["text"]) not in evaluation]
     if not out:
         raise RuntimeError("no training splits found; run `make data` first")
     return out
@@ -62,7 +68,7 @@ def stage_tokenizer() -> None:
         print(f"[miniature] tokenizer exists at {out}")
         return
     t0 = time.time()
-    texts = balanced_sample(_train_texts(), TOKENIZER_SAMPLE_BYTES, seed=SEED)
+    texts = balanced_sample(pretraining_texts(), TOKENIZER_SAMPLE_BYTES, seed=SEED)
     tok = train_tokenizer(texts, vocab_size=8192)
     save_tokenizer(tok, out)
     info = {"documents": len(texts), "bytes": sum(len(t.encode()) for t in texts), "vocab_size": len(tok),
@@ -81,7 +87,7 @@ def stage_pool(block: int = 512) -> np.ndarray:
     if p.exists():
         return np.load(p, mmap_mode="r")
     tok = load_tokenizer()
-    stream, counts = pt.token_pool(tok, _train_texts(), CAP_TOKENS_PER_CORPUS)
+    stream, counts = pt.token_pool(tok, pretraining_texts(), CAP_TOKENS_PER_CORPUS)
     blocks = pt.blocks_of(stream, block, seed=SEED)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".tmp.npy")

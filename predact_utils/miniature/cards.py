@@ -62,8 +62,8 @@ def render(card: dict[str, Any]) -> str:
         "| what | value |",
         "|---|---|",
     ]
-    for k in ("parent", "method", "architecture", "parameters", "data", "steps", "tokens_seen", "wall_seconds",
-              "seed", "final_train_loss"):
+    for k in ("parent", "method", "architecture", "parameters", "data", "steps", "tokens_seen", "tokens_per_parameter",
+              "wall_seconds", "precision", "seed", "final_train_loss"):
         if k in card:
             lines.append(f"| {k.replace('_', ' ')} | {_fmt(card[k])} |")
     if "validation" in card:

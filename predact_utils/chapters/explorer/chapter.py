@@ -10,7 +10,7 @@ glues. The interactive displays (the static explorer, the live widgets) are in
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -25,7 +25,7 @@ from predact_utils.chapters.explorer.analysis import (
     run_grid,
 )
 from predact_utils.lm.models import load_pair
-from predact_utils.lm.registry import first_available_pair, not_built_note
+from predact_utils.lm.registry import first_available_pair, left_out_pairs, not_built_note
 from predact_utils.params import ParameterError
 from predact_utils.plotting import ROLE_COLORS, set_style
 from predact_utils.runs.generations import PromptChapterSettings, select_prompts
@@ -58,7 +58,7 @@ class Settings(PromptChapterSettings):
 
     pair: Any = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND, doc="pairs to try, first built one used")
     smoke_pair: Any = param("mini-s-dpo", PAIRS_KIND, doc="the pair list at smoke scale")
-    prompt_ids: str = param("comparison-01;word_meaning-01;command_line-01", doc="';'-separated prompt ids")
+    prompt_ids: str = param("comparison-01;howto-01;explanation-01", doc="';'-separated prompt ids")
 
     n_samples: int = param(30, minimum=2, smoke=6, doc="generations per prompt, model and setting")
     max_new_tokens: int = param(96, minimum=1, doc="most new tokens of a generation (24 at most at smoke)")
@@ -147,6 +147,7 @@ class Results:
     seconds: float = 0.0
     grid: ExplorerGrid | None = None
     models: Any = None  # the loaded ModelPair (the explorer decodes with its tokenizer)
+    left_out: list[str] = field(default_factory=list)  # built pairs of the list this run leaves out
 
     @property
     def n_cells(self) -> int:
@@ -176,7 +177,7 @@ def run(settings: Settings) -> Results:
     return Results(settings=settings, pair=spec.name, method=spec.method, base_model=models.base.name,
                    aligned_model=models.aligned.name, not_built=not_built, prompts=rows, temperatures=grid_t,
                    top_ps=grid_p, config=config, mafft=version, table=grid_table(grid, settings.ngram_used),
-                   seconds=seconds, grid=grid, models=models)
+                   seconds=seconds, grid=grid, models=models, left_out=left_out_pairs(settings.pair_list))
 
 
 def names(results: Results) -> dict[str, str]:
@@ -207,7 +208,7 @@ def run_numbers(results: Results) -> dict[str, str]:
     n_prompts = len(results.prompts)
     return {
         "ex_pair": f"{results.pair} ({results.base_model} and {results.aligned_model}, {results.method})"
-                   + not_built_note(results.not_built),
+                   + not_built_note(results.not_built, results.left_out),
         "ex_prompts": f"{n_prompts} prompt" + ("s" if n_prompts != 1 else ""),
         "ex_samples": f"{s.n_samples}",
         "ex_tokens": f"{s.tokens_used}",

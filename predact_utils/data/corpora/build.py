@@ -26,7 +26,9 @@ from predact_utils.data.corpora.manifest import (
     rel,
 )
 from predact_utils.data.corpora.registry import CorpusSpec, spec
+from predact_utils.data.corpora.sources import MissingSourceError
 from predact_utils.data.corpora.splits import SPLITS, assign_splits
+from predact_utils.data.decontam import document_key
 
 Row = dict[str, str]
 #: Corpora whose sources the instruction data (and so ``instruct_heldout``) is built from.
@@ -54,6 +56,13 @@ def split_rows(s: CorpusSpec, docs: list[Row]) -> dict[str, list[Row]]:
         out[k].append(d)
     if not s.has_train:
         del out["train"]
+        return out
+    # A held-out document that is word for word a training one (the same text, other case or punctuation)
+    # leaves the held-out split: training stays as it is, evaluation stays unseen.
+    seen = {document_key(d["text"]) for d in out["train"]}
+    for k in SPLITS:
+        if k != "train":
+            out[k] = [d for d in out[k] if document_key(d["text"]) not in seen]
     return out
 
 
@@ -99,7 +108,11 @@ def heldout_rows(s: CorpusSpec) -> list[Row]:
     """Held-out rows (test, then validation) of a built corpus, read back from disk."""
     rows: list[Row] = []
     for split in ("test", "validation"):
-        rows += list(read_jsonl(split_path(s, split)))
+        path = split_path(s, split)
+        if not path.exists():
+            raise MissingSourceError(f"{path} is missing: the {s.name!r} corpus is built from its sources "
+                                     "(run `make data`)")
+        rows += list(read_jsonl(path))
     return rows
 
 
