@@ -61,7 +61,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pairs = "mini-m-rlhf;mini-s-dpo"
+pairs = "mini-m-rlhf;mini-m-sft;mini-s-dpo"
 smoke_pairs = "mini-s-dpo"
 n_prompts = 0
 prompts_file = ""

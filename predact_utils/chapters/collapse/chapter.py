@@ -70,7 +70,7 @@ TEXTS = ("own", "gold")
 class Settings(PromptChapterSettings):
     """The parameters of the distribution-collapse chapter."""
 
-    pairs: Any = param("mini-m-rlhf;mini-s-dpo", PAIRS_KIND, doc="Base / aligned pairs of the book's build")
+    pairs: Any = param("mini-m-rlhf;mini-m-sft;mini-s-dpo", PAIRS_KIND, doc="Base / aligned pairs of the book's build")
     smoke_pairs: Any = param("mini-s-dpo", PAIRS_KIND, doc="the pairs at smoke scale")
     n_prompts: int = param(0, minimum=0, smoke=2, doc="prompts answered (0 = all 80)")
 

@@ -52,7 +52,7 @@ class Settings(ChapterSettings):
     max_doc_chars: int = param(4000, minimum=0, doc="each document cut to this many characters (0 = whole)")
     window: int = param(512, minimum=16, doc="sliding-window length of the scoring")
     stride: int = param(256, minimum=1, doc="sliding-window stride of the scoring")
-    finetune_pairs: Any = param("mini-m-rlhf;mini-s-dpo", PAIRS_KIND,
+    finetune_pairs: Any = param("mini-m-rlhf;mini-m-sft;mini-s-dpo", PAIRS_KIND,
                                 doc="pairs fine-tuned for Fig. 2B (the first pair of the run if none is)")
     finetune_steps: int = param(30, minimum=1, smoke=2, doc="optimizer steps of each fine-tuning")
     finetune_lr: float = param(0.0003, minimum=0.0, doc="peak learning rate (cosine schedule)")
