@@ -133,3 +133,15 @@ def test_figures_and_tables() -> None:
     assert chapter.validation_table(empty).empty and chapter.loss_marks_table(empty) is None
     assert chapter.figures(empty)["fig_mini_validation"].axes == []
     close_all()
+
+
+def test_page_lists_the_thresholds_each_card_records_as_missed() -> None:
+    cards = family_cards()
+    assert chapter.numbers(crafted(cards, list(cards), LENGTHS))["shortfalls"] == "none"
+    cards["mini-s-dpo"]["shortfalls"] = ["held-out preference accuracy 0.600 (threshold 0.75)"]
+    cards["mini-s-base"]["shortfalls"] = ["validation perplexity on a 9.0, not below 0.75 x the bigram's 10.0",
+                                          "validation perplexity on b 19.0, not below 0.75 x the bigram's 20.0"]
+    assert chapter.numbers(crafted(cards, list(cards), LENGTHS))["shortfalls"] == (
+        "mini-s-base: validation perplexity on a 9.0, not below 0.75 x the bigram's 10.0; validation perplexity "
+        "on b 19.0, not below 0.75 x the bigram's 20.0. mini-s-dpo: held-out preference accuracy 0.600 "
+        "(threshold 0.75)")

@@ -106,7 +106,14 @@ def family_numbers(results: Results) -> dict[str, str]:
         "n_planned": f"{len(results.names)}",
         "not_built": ", ".join(results.not_built) if results.not_built else "none",
         "worst_bigram_ratio": f"{val['ratio to bigram'].max():.2f}" if len(val) else "n/a (no Base model built)",
+        "shortfalls": shortfalls_text(results.cards),
     }
+
+
+def shortfalls_text(cards: dict[str, dict[str, Any]]) -> str:
+    """The sanity thresholds each card records as missed, one clause per checkpoint ("none" when all are met)."""
+    missed = [f"{name}: {'; '.join(card['shortfalls'])}" for name, card in cards.items() if card.get("shortfalls")]
+    return ". ".join(missed) if missed else "none"
 
 
 def scale_numbers(results: Results) -> dict[str, str]:
