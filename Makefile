@@ -16,7 +16,7 @@ JS_DIR := $(VENV)/share/predact-js
 LANES ?= 1
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism gpu-check clean
+.PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism concurrency gpu-check clean
 
 setup: $(STAMP) system-packages $(JS_DIR)/html-manager/dist/embed.js $(JS_DIR)/mathjax/es5/tex-mml-chtml.js
 
@@ -138,6 +138,17 @@ gpu-check: setup
 SCALE ?= full
 book-time: setup
 	$(PYTHON) -m benchmarks.book_time --scale $(SCALE) --lanes $(LANES)
+
+# Two `predact run` processes at once on one fresh artifact cache: both must finish, glue the same values,
+# and leave a consistent cache (one complete entry per key). tests/test_run_contract.py runs the same
+# on a tiny book; this is the smoke book on the small pair (about twice a smoke build's time).
+concurrency: setup
+	rm -rf _build/conc && mkdir -p _build/conc
+	for run in a b; do PREDACT_CACHE=$(CURDIR)/_build/conc/cache $(BIN)/predact run --pair mini-s-dpo --scale smoke \
+	  --out $(CURDIR)/_build/conc/$$run > _build/conc/$$run.log 2>&1 & done; \
+	wait -n && wait -n || { tail -20 _build/conc/*.log; exit 1; }
+	$(PYTHON) -m predact_utils.book.gluecheck _build/conc/a _build/conc/b
+	$(PYTHON) -m predact_utils.runs.cachecheck _build/conc/cache
 
 # Two builds from cold caches must glue the same values on every page. `make test` runs the
 # same check at smoke scale (tests/test_determinism.py); this is the full-scale version (twice `make book`).

@@ -140,7 +140,7 @@ chapter.behaviour_table(results)
 # limits.
 
 # %% [markdown]
-# ## Why the DPO answers are longer
+# ## DPO and answer length
 #
 # DPO learns whatever separates the chosen from the rejected answers, and in
 # this preference data length does. Of the training pairs,

@@ -139,7 +139,7 @@ def scale_numbers(results: Results) -> dict[str, str]:
 
 
 def preference_numbers(results: Results) -> dict[str, str]:
-    """Why the DPO answers are longer: truncated rejections, over-long chosen answers, SFT -> DPO lengths."""
+    """DPO and answer length: truncated rejections, over-long chosen answers, SFT -> DPO lengths."""
     lengths, behaviour = results.lengths, results.behaviour
     return {
         "pref_truncated_share": f"{lengths.loc['truncated', 'pairs'] / lengths.loc['all', 'pairs']:.0%}"
