@@ -49,14 +49,15 @@
 #   with probability above each threshold, and the entropy. They are averaged
 #   over the positions of each sequence; curves and means then weight
 #   sequences equally, and the bands are percentile bootstrap 95% intervals
-#   over sequences.
+#   over the independent unit: the prompt (all its answers together) for own
+#   answers, the document for gold text.
 # * **Self-perplexity** (Fig. 5) and **cross-model perplexity**: both models
 #   continue the prefixes of the 11 prefix sets (4 categories) as raw text, no
 #   chat template, with nucleus sampling; every model scores every model's
 #   continuations in the same context (the prefix), so the 2 × 2 matrix of
 #   scorer × generator compares like with like. Perplexity is token-weighted,
 #   $\exp(\sum \mathrm{NLL} / \sum \text{tokens})$, with an interval from
-#   resampling whole continuations.
+#   resampling whole prefixes (all continuations of a prefix together).
 
 # %% tags=["parameters"]
 scale = "full"
@@ -104,7 +105,8 @@ chapter.scored_table(results)
 # Cumulative probability of the $k$ most probable next tokens, averaged over
 # positions and then over sequences, for the Base (blue) and aligned (red)
 # model of each pair; solid: the model's own answers to the prompts, dashed:
-# gold text. Bands: bootstrap 95% intervals over sequences.
+# gold text. Bands: bootstrap 95% intervals over prompts (own answers) and
+# documents (gold text).
 # ```
 #
 # For {glue:text}`col_main`, the top token carries on average
@@ -128,7 +130,8 @@ show_plotly(chapter.topk_plotly(results), div_id="col-topk-plotly")
 # Mean number of vocabulary tokens with probability above the threshold
 # {glue:text}`col_threshold` at a position, for Base and aligned, on gold text
 # (hatched) and on the model's own answers (solid), one group per pair; error
-# bars are bootstrap 95% intervals over sequences.
+# bars are bootstrap 95% intervals over prompts (own answers) and documents
+# (gold text).
 # ```
 #
 # At threshold {glue:text}`col_threshold`, for {glue:text}`col_main`, the
@@ -166,7 +169,7 @@ chapter.ratios_table(results)
 #
 # Each model's perplexity on its own continuations of the prefixes of each
 # dataset (log axis), grouped by category (dotted lines); error bars are
-# bootstrap 95% intervals over continuations. Lower: the model finds its own
+# bootstrap 95% intervals over prefixes (each with all its continuations). Lower: the model finds its own
 # text more predictable.
 # ```
 #

@@ -34,7 +34,7 @@ def parameters_cell() -> dict:
 def test_defaults_are_the_notebooks_parameters() -> None:
     assert chapter.Settings.defaults() == parameters_cell()
     s = chapter.Settings.from_values({})
-    assert s.pair_list() == "mini-m-rlhf;mini-s-dpo" and s.scored_samples == 10
+    assert s.pair_list() == "mini-m-rlhf;mini-m-sft;mini-s-dpo" and s.scored_samples == 10
     assert s.thresholds == (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
     assert s.stats_config().top_k == 32 and s.stats_config().thresholds == s.thresholds
     p = s.prompt_sampling(7)

@@ -134,3 +134,41 @@ def test_gold_text_set_cuts_to_max_tokens(tiny_tokenizer):
     assert len(ts.sequences[0]) == 5 and ts.score_from == [1]
     with pytest.raises(ValueError, match="group labels"):
         gold_text_set(tiny_tokenizer, ["x"], [], max_tokens=4)
+
+
+def test_cluster_band_resamples_whole_prompts():
+    """Ten identical answers per prompt: as many independent values as prompts. Resampling the 100 answers as
+    if independent gives a band about sqrt(10) times too narrow; resampling the 10 prompts gives the prompts'
+    own spread. The mean is the same either way (every answer weighs the same)."""
+    from predact_utils.bootstrap import cluster_mean_band, mean_band
+
+    per_prompt = np.arange(10, dtype=float)
+    values = np.repeat(per_prompt, 10)
+    prompts = [f"p{i}" for i in range(10) for _ in range(10)]
+    m_rows, lo_rows, hi_rows = mean_band(values, seed=0)
+    m, lo, hi = cluster_mean_band(values, prompts, seed=0)
+    assert m == m_rows == 4.5
+    _, lo_p, hi_p = mean_band(per_prompt, seed=0)  # the prompts' means themselves, one row each
+    assert abs((hi - lo) - (hi_p - lo_p)) < 0.35 * (hi_p - lo_p)
+    assert (hi - lo) > 2.5 * (hi_rows - lo_rows)
+    # columns and NaNs: a [n, K] array, NaNs ignored per column; one cluster: the band collapses
+    two = np.stack([values, np.where(values > 0, values, np.nan)], axis=1)
+    m2, lo2, hi2 = cluster_mean_band(two, prompts, seed=0)
+    assert m2.shape == lo2.shape == (2,) and np.isclose(m2[1], values[values > 0].mean())
+    assert cluster_mean_band(values, ["a"] * 100)[1] == 4.5
+    with pytest.raises(ValueError, match="100 rows but 3 cluster labels"):
+        cluster_mean_band(values, ["a", "b", "c"])
+
+
+def test_perplexity_interval_resamples_whole_prefixes():
+    """Two continuations per prefix with the same NLL: unit = prefix halves the independent rows, so the
+    interval is wider than resampling continuations; the estimate does not change."""
+    nll = np.repeat(np.array([1.0, 2.0, 4.0, 8.0, 3.0, 5.0]), 2) * 10
+    tokens = np.full(12, 10)
+    prefixes = [f"x{i // 2}" for i in range(12)]
+    p_seq, lo_seq, hi_seq = bootstrap_perplexity(nll, tokens, seed=1)
+    p_pre, lo_pre, hi_pre = bootstrap_perplexity(nll, tokens, seed=1, units=prefixes)
+    assert p_seq == p_pre == pytest.approx(np.exp(nll.sum() / tokens.sum()))
+    assert (hi_pre - lo_pre) > 1.2 * (hi_seq - lo_seq)
+    with pytest.raises(ValueError, match="12 sequences but 2 unit labels"):
+        bootstrap_perplexity(nll, tokens, units=["a", "b"])

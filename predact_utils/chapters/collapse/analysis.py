@@ -16,10 +16,13 @@ Definitions used by the collapse chapter:
 * Per sequence, the **top-k mass** curve, the **count above a threshold** and
   the entropy are averaged over its scored positions; curves and means over a
   text set then weight every sequence equally, and their 95% bands are
-  percentile bootstrap intervals over sequences.
+  percentile bootstrap intervals over the independent unit: the sequences'
+  groups (the prompt of a model's answers, the document of gold text), so the
+  several answers to one prompt are resampled together.
 * **Perplexity** of a text set is token-weighted,
   ``exp(sum NLL / sum tokens)``, with a bootstrap interval that resamples
-  whole sequences.
+  whole units (the prefix of several continuations; one sequence each when no
+  units are given).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from predact_utils.bootstrap import mean_band
+from predact_utils.bootstrap import cluster_mean_band, mean_band
 from predact_utils.lm.chat import encode_prompts
 from predact_utils.lm.scoring import SequenceScores, encode_documents
 from predact_utils.runs.generations import PromptRun
@@ -137,12 +140,18 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 1000, seed: int = 0) -> tup
     return mean_band(values, seed=seed, n_boot=n_boot)
 
 
-def bootstrap_perplexity(nll: np.ndarray, tokens: np.ndarray, n_boot: int = 1000,
-                         seed: int = 0) -> tuple[float, float, float]:
-    """Token-weighted perplexity ``exp(sum nll / sum tokens)`` and a 95% interval resampling sequences."""
+def bootstrap_perplexity(nll: np.ndarray, tokens: np.ndarray, n_boot: int = 1000, seed: int = 0,
+                         units: Sequence[str] | None = None) -> tuple[float, float, float]:
+    """Token-weighted perplexity ``exp(sum nll / sum tokens)`` and a 95% interval resampling whole units
+    (one label per sequence, e.g. its prefix; each sequence its own unit when ``units`` is None)."""
     nll, tok = np.asarray(nll, dtype=np.float64), np.asarray(tokens, dtype=np.float64)
     if tok.size == 0 or tok.sum() <= 0:
         raise ValueError("no scored tokens")
+    if units is not None:
+        if len(units) != tok.size:
+            raise ValueError(f"{tok.size} sequences but {len(units)} unit labels")
+        _, inverse = np.unique(np.asarray(units, dtype=str), return_inverse=True)
+        nll, tok = np.bincount(inverse, weights=nll), np.bincount(inverse, weights=tok)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, tok.size, size=(n_boot, tok.size))
     boots = np.exp(nll[idx].sum(axis=1) / tok[idx].sum(axis=1))
@@ -151,10 +160,11 @@ def bootstrap_perplexity(nll: np.ndarray, tokens: np.ndarray, n_boot: int = 1000
 
 
 def topk_curves(summaries: dict[tuple[str, str, str], SequenceSummary], seed: int = 0) -> pd.DataFrame:
-    """Fig. 3 data: one row per (pair, model, text, k) with the mean top-k mass and its 95% band."""
+    """Fig. 3 data: one row per (pair, model, text, k) with the mean top-k mass and its 95% band (resampling
+    the summaries' groups: prompts, documents)."""
     rows = []
     for (pair, model, text), s in summaries.items():
-        mean, lo, hi = bootstrap_mean(s.topk_mass, seed=seed)
+        mean, lo, hi = cluster_mean_band(s.topk_mass, s.groups, seed=seed)
         for k in range(mean.size):
             rows.append({"pair": pair, "model": model, "text": text, "k": k + 1, "mass": mean[k],
                          "lo": lo[k], "hi": hi[k], "sequences": len(s)})
@@ -162,10 +172,11 @@ def topk_curves(summaries: dict[tuple[str, str, str], SequenceSummary], seed: in
 
 
 def above_table(summaries: dict[tuple[str, str, str], SequenceSummary], seed: int = 0) -> pd.DataFrame:
-    """Fig. 4 data: one row per (pair, model, text, threshold): mean count of tokens above it, 95% band."""
+    """Fig. 4 data: one row per (pair, model, text, threshold): mean count of tokens above it, 95% band
+    (resampling the summaries' groups: prompts, documents)."""
     rows = []
     for (pair, model, text), s in summaries.items():
-        mean, lo, hi = bootstrap_mean(s.n_above, seed=seed)
+        mean, lo, hi = cluster_mean_band(s.n_above, s.groups, seed=seed)
         for j, t in enumerate(s.thresholds):
             rows.append({"pair": pair, "model": model, "text": text, "threshold": t, "n_above": mean[j],
                          "lo": lo[j], "hi": hi[j], "sequences": len(s)})
@@ -189,14 +200,20 @@ def ratio_by_threshold(table: pd.DataFrame) -> pd.DataFrame:
     return out.pivot_table(index=["pair", "text"], columns="threshold", values="aligned_over_base")
 
 
-def perplexity_rows(summary: SequenceSummary, labels: dict[str, str], seed: int = 0) -> list[dict[str, object]]:
-    """Fig. 5 / cross-model rows: token-weighted perplexity with a 95% interval, per group of ``summary``."""
+def perplexity_rows(summary: SequenceSummary, labels: dict[str, str], seed: int = 0,
+                    units: Sequence[str] | None = None) -> list[dict[str, object]]:
+    """Fig. 5 / cross-model rows: token-weighted perplexity with a 95% interval, per group of ``summary``;
+    ``units`` (one label per row of ``summary``, e.g. the prefix) are what the interval resamples."""
+    if units is not None and len(units) != len(summary):
+        raise ValueError(f"{len(summary)} summarized sequences but {len(units)} unit labels")
     rows = []
     for g in dict.fromkeys(summary.groups):
-        s = summary.by_group(g)
-        ppl, lo, hi = bootstrap_perplexity(s.nll, s.tokens, seed=seed)
+        mask = np.array([x == g for x in summary.groups], dtype=bool)
+        s = summary.select(mask)
+        mine = None if units is None else [u for u, m in zip(units, mask, strict=True) if m]
+        ppl, lo, hi = bootstrap_perplexity(s.nll, s.tokens, seed=seed, units=mine)
         rows.append({**labels, "dataset": g, "ppl": ppl, "lo": lo, "hi": hi, "sequences": len(s),
-                     "tokens": int(s.tokens.sum())})
+                     "units": len(set(mine)) if mine is not None else len(s), "tokens": int(s.tokens.sum())})
     return rows
 
 

@@ -208,9 +208,11 @@ def cross_rows(settings: Settings, pairs: Sequence[PairSpec], prefix_sets: Seque
                     sc = cached_token_logprobs(scorer, ts.sequences, score_from=ts.score_from, progress=False)
                     labels = {"pair": spec.name, "scorer": scorer_role, "generator": gen_role,
                               "category": corpora.category_of(ds)}
-                    rows += perplexity_rows(summarize(sc, ts.groups), labels, seed=settings.seed)
+                    by_prefix = summarize(sc, prefix_ids(runs[gen_role]))
+                    rows += perplexity_rows(summarize(sc, ts.groups), labels, seed=settings.seed,
+                                            units=by_prefix.groups)
                     if scorer_role == gen_role:
-                        self_scores[(spec.name, gen_role, ds)] = summarize(sc, prefix_ids(runs[gen_role]))
+                        self_scores[(spec.name, gen_role, ds)] = by_prefix
     return rows, self_scores
 
 
