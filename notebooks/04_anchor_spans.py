@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
+pair = "mini-m-rlhf;mini-m-sft;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 n_prompts = 0
 prompts_file = ""
@@ -320,6 +320,20 @@ chapter.table_position_edges(results)
 
 # %% tags=["remove-input"]
 show_plotly(chapter.plotly_position(results), div_id="an-position-plotly")
+
+# %% [markdown]
+# ## Which training stage carries the effect
+#
+# The paper's claims are about RLHF models. The other built pairs of this
+# page's list fill the rest of the scoreboard's stage table: each cell applies
+# the same rules, with both controls, to one stage (the Base against its SFT,
+# DPO or RLHF model, and the RLHF model against the SFT model it was trained
+# from). For the pairs other than the page's own, the alignment measure runs
+# on the {glue:text}`an_ctrl_prompts` control prompts only, so its interval
+# there is wider. A cell reads "effect [95% interval over prompts]: verdict".
+
+# %% tags=["remove-input"]
+chapter.table_stages(results)
 
 # %% [markdown]
 # ## The miniature next to the paper

@@ -49,7 +49,7 @@
 # %% tags=["parameters"]
 scale = "full"
 seed = 0
-pair = "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
+pair = "mini-m-rlhf;mini-m-sft;mini-s-dpo"
 smoke_pair = "mini-s-dpo"
 layers = "all"
 offsets = "1,2,3,4,6,8,12,16"
@@ -165,6 +165,16 @@ chapter.sizes_table(results)
 
 # %% tags=["remove-input"]
 chapter.layers_table(results)
+
+# %% [markdown]
+# **Which training stage.** The other built pairs of this page's list fill the
+# scoreboard's stage table with the same gold-text comparison at each model's
+# curve layer, judged by the same rule: each stage against the model it
+# starts from (the Base, or for RLHF vs SFT the SFT model the RLHF model was
+# trained from).
+
+# %% tags=["remove-input"]
+chapter.stages_table(results)
 
 # %% [markdown]
 # ```{glue:figure} fig_pl_heatmap

@@ -34,7 +34,7 @@ def parameters_cell() -> dict:
 def test_defaults_are_the_notebooks_parameters() -> None:
     assert chapter.Settings.defaults() == parameters_cell()
     s = chapter.Settings.from_values({})
-    assert not s.smoke and s.pair_name == "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
+    assert not s.smoke and s.pair_name == "mini-m-rlhf;mini-m-sft;mini-s-dpo"
     assert s.prompts_used is None and s.samples_used == 100 and s.overflow_check_prompts == 4
     assert s.overflow_counts() == [32, 8, 128]
     p = s.sampling()
@@ -363,3 +363,24 @@ def test_without_controls_the_record_says_so() -> None:
     fig1 = chapter.claim_records(crafted(controls=None))[0]
     assert fig1["measured"].endswith("; controls not run (fewer than 2 prompts)") and fig1["verdict"] == REPRODUCES
 
+
+
+def test_other_stage_cells_reach_their_claims_records_and_the_table() -> None:
+    from predact_utils.chapters.anchors.stages import StageMeasure
+    from predact_utils.lm.registry import StageSides
+    from predact_utils.verdicts import Verdict
+
+    r = crafted()
+    cell = StageSides("RLHF vs SFT", "m-rlhf vs m-sft", ("m-sft", "aligned"), ("m-rlhf", "aligned"))
+    r.stage_cells = [(cell, [StageMeasure("ngram-10", "+4.0 points [+1.0, +7.0]", Verdict(DIRECTION_ONLY, "why")),
+                             StageMeasure("fig1-anchors", "-0.5 generations [-1.0, +0.1] over 2 prompts",
+                                          Verdict(DOES_NOT, "why"))])]
+    records = {rec["claim_id"]: rec for rec in chapter.claim_records(r)}
+    assert [(c["comparison"], c["holds"]) for c in records["ngram-10"]["stages"]] == [
+        ("DPO vs Base", True), ("RLHF vs SFT", True)]
+    assert [(c["comparison"], c["holds"]) for c in records["fig1-anchors"]["stages"]][1] == ("RLHF vs SFT", False)
+    assert [c["comparison"] for c in records["ngram-25"]["stages"]] == ["DPO vs Base"]
+    t = chapter.table_stages(r).set_index("pair")
+    assert t.loc["m-rlhf vs m-sft", "ngram-10"] == f"+4.0 points [+1.0, +7.0]: {DIRECTION_ONLY}"
+    assert t.loc["mini-s-dpo", "comparison"] == "DPO vs Base"
+    assert "also measured on m-rlhf vs m-sft" in chapter.numbers(r)["an_pair"]

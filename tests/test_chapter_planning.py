@@ -35,7 +35,7 @@ def _parameters_cell() -> dict[str, object]:
 def test_defaults_are_the_notebook_parameters() -> None:
     assert chapter.Settings.defaults() == _parameters_cell()
     s = chapter.Settings.from_values({})
-    assert not s.smoke and s.pairs == "mini-m-rlhf;mini-m-dpo;mini-s-dpo"
+    assert not s.smoke and s.pairs == "mini-m-rlhf;mini-m-sft;mini-s-dpo"
     assert s.mafft_timeout == 300.0 and isinstance(s.mafft_timeout, float)
     assert s.offset_list == [1, 2, 3, 4, 6, 8, 12, 16]
     assert s.ks_ahead == [2, 3, 4, 6, 8, 12, 16] and s.k_show == 4
@@ -292,3 +292,23 @@ def test_tables() -> None:
     assert list(scores.columns)[:4] == ["role", "source", "layer", "k"] and len(scores) == 24
     plan = chapter.plan_table(r)
     assert list(plan["role"]) == ["base", "aligned"] and plan["AUC probe"].isna().tolist() == [False, True]
+
+
+def test_stage_cells_follow_the_probe_rule_and_negative_gains_fail() -> None:
+    from predact_utils.lm.registry import StageSides
+
+    r = _results(GOLD, OWN)
+    r.method = "rlhf"
+    sft = StageSides("SFT vs Base", "m-sft", ("m-sft", "base"), ("m-sft", "aligned"))
+    couple = StageSides("RLHF vs SFT", "m-rlhf vs m-sft", ("m-sft", "aligned"), ("m-rlhf", "aligned"))
+    ahead = {**OWN, "layer": 6.0}
+    negative = {**_c(-0.2, -0.1, 0.05, 0.15), "layer": 6.0}  # aligned "ahead" of Base, both below baseline
+    r.stage_cells = [(sft, ahead), (couple, negative)]
+    (rec,) = chapter.claim_records(r)
+    assert [(c["comparison"], c["pair"], c["holds"]) for c in rec["stages"]] == [
+        ("RLHF vs Base", "mini-s-base / mini-s-dpo", True), ("SFT vs Base", "m-sft", True),
+        ("RLHF vs SFT", "m-rlhf vs m-sft", False)]
+    assert rec["stages"][1]["effect"] == "+0.050 nats/token [+0.010, +0.090] (gains +0.350 vs +0.300, layer 6)"
+    t = chapter.stages_table(r)
+    assert list(t["verdict"]) == [REPRODUCES, REPRODUCES, DOES_NOT]
+    assert "stage table the gold-text probe is also run on m-sft, m-rlhf vs m-sft" in chapter.numbers(r)["pl_pair"]

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from predact_utils.bootstrap import mean_band
 from predact_utils.chapters.collapse.analysis import (
     above_table,
     at_threshold,
-    bootstrap_mean,
     bootstrap_perplexity,
     cross_matrix,
     generation_text_set,
@@ -59,12 +59,12 @@ def test_summarize_without_statistics_and_mixed_input():
         summarize([plain], [])
 
 
-def test_bootstrap_mean_of_constant_rows_is_exact():
-    mean, lo, hi = bootstrap_mean(np.tile([0.25, 0.75], (30, 1)))
+def test_mean_band_of_constant_rows_is_exact():
+    mean, lo, hi = mean_band(np.tile([0.25, 0.75], (30, 1)))
     np.testing.assert_allclose(mean, [0.25, 0.75])
     np.testing.assert_allclose(lo, mean)
     np.testing.assert_allclose(hi, mean)
-    mean, lo, hi = bootstrap_mean(np.arange(100.0), seed=1)
+    mean, lo, hi = mean_band(np.arange(100.0), seed=1)
     assert mean == pytest.approx(49.5) and lo < 49.5 < hi
 
 

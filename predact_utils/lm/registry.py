@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from predact_utils import paths
-from predact_utils.claims import RLHF_VS_SFT
+from predact_utils.claims import RLHF_VS_SFT, stage_of
 from predact_utils.params import ParameterError, list_entries
 
 REGISTRY_FILE = Path(__file__).with_name("registry.yaml")
@@ -239,3 +239,26 @@ def rlhf_vs_sft(pairs: Sequence[PairSpec]) -> list[PairSpec]:
     return [replace(p, name=f"{p.name} vs {ref.name}", base=ref.aligned, method=RLHF_VS_SFT,
                     notes=f"{p.name}'s aligned model against {ref.name}'s aligned model")
             for p, ref in rlhf_sft_couples(pairs)]
+
+
+@dataclass(frozen=True)
+class StageSides:
+    """One cell of the stage table: the comparison (``"SFT vs Base"``, ..., ``"RLHF vs SFT"``), its label, and
+    the two models it compares, each as (pair name, role in that pair): ``before`` the model the stage starts
+    from, ``after`` the model it trains."""
+
+    comparison: str
+    label: str
+    before: tuple[str, str]
+    after: tuple[str, str]
+
+
+def stage_sides(pairs: Sequence[PairSpec]) -> list[StageSides]:
+    """The stage-table cells a list of pairs can fill: every pair of a known method (its Base against its
+    aligned model), then every RLHF model against the SFT model of the same Base (:func:`rlhf_sft_couples`).
+    Pairs of another method (``custom``) fill no cell."""
+    cells = [StageSides(c, p.name, (p.name, "base"), (p.name, "aligned")) for p in pairs
+             if (c := stage_of(p.method)) is not None]
+    cells += [StageSides("RLHF vs SFT", f"{rl.name} vs {sft.name}", (sft.name, "aligned"),
+                         (rl.name, "aligned")) for rl, sft in rlhf_sft_couples(pairs)]
+    return cells

@@ -12,6 +12,7 @@ from predact_utils.chapters.anchors.displays import (
     table_position_edges,
     table_shared_ngrams,
     table_spans,
+    table_stages,
     widget_sankey,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "table_position_edges",
     "table_shared_ngrams",
     "table_spans",
+    "table_stages",
     "widget_sankey",
 ]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from predact_utils.chapters.anchors import tables
 from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph, alignment_summary, anchor_spans
-from predact_utils.chapters.anchors.controls import control_indices, length_matched, other_prompt_groups
+from predact_utils.chapters.anchors.controls import control_indices
 from predact_utils.chapters.anchors.msa import Alignment, align_prompts, mafft_version, parse_options
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table
 from predact_utils.chapters.anchors.plots import (
@@ -28,9 +28,9 @@ from predact_utils.chapters.anchors.plots import (
     position_figure,
     sankey_pair_figure,
 )
+from predact_utils.chapters.anchors.stages import StageMeasure, control_measures, stage_measures
 from predact_utils.chapters.anchors.verdicts import (
     Band,
-    above_chance,
     fig1_verdict,
     ngram_claim_verdict,
     ngram_difference,
@@ -44,6 +44,7 @@ from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, param
 
 if TYPE_CHECKING:
+    from predact_utils.lm.registry import PairSpec, StageSides
     from predact_utils.lm.sampling import SamplingParams
 
 ROLES = ("base", "aligned")
@@ -53,8 +54,9 @@ ROLES = ("base", "aligned")
 class Settings(PromptChapterSettings):
     """The parameters of the anchor-span chapter (the notebook's parameters cell)."""
 
-    pair: str | list[str] = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND,
-                                  doc="pairs to try, the first built one is used")
+    pair: str | list[str] = param("mini-m-rlhf;mini-m-sft;mini-s-dpo", PAIRS_KIND,
+                                  doc="pairs: the first built one is the page's, the other built ones fill the "
+                                      "stage table")
     smoke_pair: str | list[str] = param("mini-s-dpo", PAIRS_KIND, doc="the pair list used at smoke scale")
     n_prompts: int = param(0, minimum=0, smoke=3, doc="prompts to answer (0: all 80)")
 
@@ -79,7 +81,8 @@ class Settings(PromptChapterSettings):
     max_anchors: int = param(10, minimum=1, doc="anchor spans drawn in a Sankey")
     live_widgets: bool = param(False, doc="an ipywidgets menu over all prompts (live kernel only)")
     control_prompts: int = param(20, minimum=0, smoke=2,
-                                 doc="prompts (spread evenly) of the aligned controls: chance and equal lengths")
+                                 doc="prompts (spread evenly) of the aligned controls (chance and equal lengths) "
+                                     "and of the other stages' alignment measure")
 
 
     @property
@@ -167,8 +170,9 @@ class Results:
     ngram_controls: dict[int, tuple[Band, Band]] = field(default_factory=dict)
     #: Fig. 1: (length-matched aligned - Base, aligned above chance), each a Band over the control prompts
     position_controls: tuple[Band, Band] | None = None
-    #: built pairs of the list that this run leaves out (one pair per run)
-    left_out: list[str] = field(default_factory=list)
+    #: the stage table's other cells (the other built pairs of the list, and RLHF vs SFT): each cell with the
+    #: claims' measures on it (:func:`~predact_utils.chapters.anchors.stages.stage_measures`)
+    stage_cells: list[tuple[StageSides, list[StageMeasure]]] = field(default_factory=list)
 
     @property
     def role_colors(self) -> tuple[str, str]:
@@ -194,7 +198,7 @@ def run(settings: Settings) -> Results:
     # the engine is imported here, so that importing the chapter's analyses (as later chapters do)
     # does not load torch and the models
     from predact_utils.lm.models import load_pair
-    from predact_utils.lm.registry import first_available_pair, left_out_pairs
+    from predact_utils.lm.registry import available_pairs
     from predact_utils.plotting import ROLE_COLORS
     from predact_utils.runs.generations import prompt_generations, prompt_index
 
@@ -202,7 +206,8 @@ def run(settings: Settings) -> Results:
     s = settings
     rows = s.prompt_rows()
     seed_everything(s.seed)
-    spec, not_built = first_available_pair(s.pair_name)
+    available, not_built = available_pairs(s.pair_name)
+    spec, others = available[0], available[1:]
     models = load_pair(spec)
     params = s.sampling()
     runs = {lm.role: prompt_generations(lm, params, n_prompts=s.prompts_used, rows=rows, progress=False) for lm in models}
@@ -248,7 +253,10 @@ def run(settings: Settings) -> Results:
                                        seed=s.seed)
     bands = {n: ngram_difference(ngram_table, n, names["base"], names["aligned"], seed=s.seed)
              for n, _ in PAPER_REPORTED if n <= s.max_n}
-    ctrl = _controls(s, per_prompt, names, prompt_ids, ngram_table, curves, options)
+    idx = control_indices(len(prompt_ids), s.control_prompts)
+    ctrl = control_measures(s, per_prompt, names, prompt_ids, ngram_table,
+                            curves.normalised[names["aligned"]][idx] if idx else None, options)
+    stage_cells = _stage_cells(s, spec, others, per_prompt, prompt_ids, params, rows, options)
     return Results(
         settings=s, pair=spec.name, method=spec.method,
         model_names={"base": models.base.name, "aligned": models.aligned.name}, not_built=list(not_built),
@@ -261,47 +269,7 @@ def run(settings: Settings) -> Results:
         check_prompts=check_n, overflow_table=overflow, sankey_example=sankey_example,
         sankey_examples=sankey_examples, curves=curves, edges=edges, position_diff=diff, position_band=(lo, hi),
         ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer,
-        left_out=left_out_pairs(s.pair_name), **ctrl)
-
-
-def _controls(s: Settings, per_prompt: dict[str, list[Any]], names: dict[str, str], prompt_ids: list[str],
-              ngram_table: pd.DataFrame, curves: PositionCurves, options: tuple[str, ...]) -> dict[str, Any]:
-    """The chance baseline and the length-matched comparison of both measures (the Results fields of the
-    controls): n-grams on every prompt, alignments on ``control_prompts`` of them."""
-    base, aligned = names["base"], names["aligned"]
-    nan_band = (float("nan"),) * 3
-    if len(prompt_ids) < 2:
-        return {}
-    chance = {names[r]: other_prompt_groups(per_prompt[r]) for r in ROLES}
-    cut_base, cut_aligned = length_matched(per_prompt["base"], per_prompt["aligned"])
-    matched = {base: cut_base, aligned: cut_aligned}
-    ngram_chance = coverage_table(chance, prompt_ids, max_n=s.max_n)
-    ngram_matched = coverage_table(matched, prompt_ids, max_n=s.max_n)
-    ngram_controls = {n: (ngram_difference(ngram_matched, n, base, aligned, seed=s.seed),
-                          above_chance(ngram_table, ngram_chance, n, aligned, seed=s.seed))
-                      for n, _ in PAPER_REPORTED if n <= s.max_n}
-    out: dict[str, Any] = {"ngram_chance": ngram_chance, "ngram_matched": ngram_matched,
-                           "ngram_controls": ngram_controls}
-    idx = control_indices(len(prompt_ids), s.control_prompts)
-    if not idx:
-        return out
-
-    def aligned_curves(sets: dict[str, list[Any]]) -> PositionCurves:
-        al = {m: align_prompts([g[i] for i in idx], options, timeout=s.mafft_timeout, n_overflow=s.mafft_overflow)
-              for m, g in sets.items()}
-        return tables.position_curves(al, s.min_others, s.n_points, s.max_new_tokens)
-
-    chance_curves, matched_curves = aligned_curves(chance), aligned_curves(matched)
-    if len(idx) >= 2:
-        d, lo, hi = position_difference(matched_curves.normalised[base], matched_curves.normalised[aligned],
-                                        seed=s.seed)
-        c, c_lo, c_hi = position_difference(chance_curves.normalised[aligned], curves.normalised[aligned][idx],
-                                            seed=s.seed)
-        position_controls = ((float(d.mean()), lo, hi), (float(c.mean()), c_lo, c_hi))
-    else:
-        position_controls = (nan_band, nan_band)
-    return {**out, "control_index": idx, "chance_curves": chance_curves, "matched_curves": matched_curves,
-            "position_controls": position_controls}
+        stage_cells=stage_cells, **ctrl)
 
 
 def _overflow_rows(s: Settings, runs: dict[str, Any], alignments: dict[str, list[Alignment]],
@@ -326,7 +294,8 @@ def numbers(results: Results) -> dict[str, str]:
     r, s = results, results.settings
     names, mn = r.names, r.model_names
     out = {
-        "an_pair": f"{r.pair} ({mn['base']} and {mn['aligned']}, {r.method})" + not_built_note(r.not_built, r.left_out),
+        "an_pair": f"{r.pair} ({mn['base']} and {mn['aligned']}, {r.method})" + not_built_note(r.not_built)
+                  + stage_note(r),
         "an_prompts": f"{len(r.prompts)}",
         "an_samples": f"{s.samples_used}",
         "an_sampling": f"nucleus p = {s.top_p:g}, temperature {s.temperature:g}, at most {s.max_new_tokens} "
@@ -442,7 +411,7 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                     f"{middle:.1f} in the middle, {last:.1f} in the last tenth; the paper gives no number"
                     + _controls_text(matched, chance, f"the {len(r.control_index)} control prompts", 1.0, ""),
         "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
-        "stages": _stage(r, f"{r.position_diff.mean():+.1f} generations [{lo:+.1f}, {hi:+.1f}]", v),
+        "stages": _stage(r, "fig1-anchors", f"{r.position_diff.mean():+.1f} generations [{lo:+.1f}, {hi:+.1f}]", v),
         "detail": "shape: the aligned curve's first and last tenth must both lie above its middle; controls: "
                   "the same difference with each Base and aligned generation cut to the shorter of the two, and "
                   "the aligned curve against the same alignment of generations of other prompts (chance)",
@@ -463,7 +432,7 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
                             f"(aligned {100 * share:.0f}% / the paper's {100 * paper:.0f}%)"
                             + _controls_text(matched, chance, f"the {n_prompts} prompts", 100.0, " points"),
                 "verdict": v.word, "reason": v.reason, "pair": r.pair, "scale": s.scale,
-                "stages": _stage(r, f"{100 * d:+.1f} points [{100 * d_lo:+.1f}, {100 * d_hi:+.1f}]", v),
+                "stages": _stage(r, claim_id, f"{100 * d:+.1f} points [{100 * d_lo:+.1f}, {100 * d_hi:+.1f}]", v),
                 "detail": "controls: the same difference with each Base and aligned generation cut to the shorter "
                           "of the two, and the aligned share against groups of generations of other prompts "
                           "(chance)",
@@ -471,16 +440,48 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
     return records
 
 
-def _stage(results: Results, effect: str, v: Any) -> list[dict[str, Any]]:
-    """The stage cell of this run's one pair: the effect holds when its verdict's direction (with the controls)
+def _stage(results: Results, claim_id: str, effect: str, v: Any) -> list[dict[str, Any]]:
+    """The stage cells of ``claim_id``: the page's pair (``effect``, judged ``v``), then every other cell of the
+    pair list (:func:`_stage_cells`). A cell's effect holds when its verdict's direction (with the controls)
     does."""
     from predact_utils.claims import stage, stage_of
     from predact_utils.verdicts import DIRECTION_ONLY, REPRODUCES
 
     comparison = stage_of(results.method)
-    if comparison is None:
-        return []
-    return [stage(comparison, results.pair, effect, v.word in (REPRODUCES, DIRECTION_ONLY))]
+    out = [stage(comparison, results.pair, effect, v.word in (REPRODUCES, DIRECTION_ONLY))] if comparison else []
+    out += [stage(c.comparison, c.label, m.effect, m.verdict.word in (REPRODUCES, DIRECTION_ONLY))
+            for c, measures in results.stage_cells for m in measures if m.claim_id == claim_id]
+    return out
+
+
+def _stage_cells(s: Settings, spec: PairSpec, others: list[PairSpec], per_prompt: dict[str, list[Any]],
+                 prompt_ids: list[str], params: SamplingParams, rows: Any,
+                 options: tuple[str, ...]) -> list[tuple[StageSides, list[StageMeasure]]]:
+    """The other built pairs of the list: their generations (from the artifact cache where chapter 03 sampled
+    them), and the claims' measures on every stage cell the list fills besides the page's own pair."""
+    from predact_utils.lm.models import load_pair
+    from predact_utils.lm.registry import stage_sides
+    from predact_utils.runs.generations import prompt_generations
+
+    gens = {(spec.name, r): per_prompt[r] for r in ROLES}
+    for other in others:
+        models = load_pair(other)
+        for lm in models:
+            run_ = prompt_generations(lm, params, n_prompts=s.prompts_used, rows=rows, progress=False)
+            gens[(other.name, lm.role)] = [run_.token_ids(i) for i in range(len(run_.prompts))]
+        del models
+    return [(c, stage_measures(s, gens[c.before], gens[c.after], prompt_ids, options))
+            for c in stage_sides([spec, *others]) if c.label != spec.name]
+
+
+def stage_note(results: Results) -> str:
+    """Which other pairs of the list this run measured, and how (the page's pair label)."""
+    labels = [c.label for c, _ in results.stage_cells]
+    if not labels:
+        return ""
+    return (f"; for the scoreboard's stage table the same three claims are also measured on {', '.join(labels)} "
+            f"(n-grams over every prompt, the alignment measure over the {results.settings.control_prompts} "
+            "control prompts, with both controls; no figures)")
 
 
 def _controls_text(matched: Band | None, chance: Band | None, over: str, scale: float, unit: str) -> str:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from predact_utils.bootstrap import cluster_mean_band, mean_band
+from predact_utils.bootstrap import cluster_mean_band
 from predact_utils.lm.chat import encode_prompts
 from predact_utils.lm.scoring import SequenceScores, encode_documents
 from predact_utils.runs.generations import PromptRun
@@ -131,13 +131,6 @@ def summarize(scores: Sequence[SequenceScores], groups: Sequence[str]) -> Sequen
         tokens=np.array([scores[i].n_scored for i in keep], dtype=np.int64),
         groups=[groups[i] for i in keep], thresholds=thresholds, dropped=len(scores) - n,
     )
-
-
-def bootstrap_mean(values: np.ndarray, n_boot: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over rows of ``values`` ([n] or [n, K]) and its percentile bootstrap 95% interval (rows resampled)."""
-    if np.shape(values)[0] == 0:
-        raise ValueError("no rows to average")
-    return mean_band(values, seed=seed, n_boot=n_boot)
 
 
 def bootstrap_perplexity(nll: np.ndarray, tokens: np.ndarray, n_boot: int = 1000, seed: int = 0,

@@ -14,7 +14,8 @@ from .page import (
     plan_table,
     scores_table,
     sizes_table,
+    stages_table,
 )
 
 __all__ = ["Results", "Settings", "claim_records", "curves_interactive", "figures", "layers_table", "numbers",
-           "plan_table", "run", "scores_table", "sizes_table"]
+           "plan_table", "run", "scores_table", "sizes_table", "stages_table"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,11 @@ from predact_utils.seeding import seed_everything
 from predact_utils.settings import PAIRS_KIND, param
 
 from .probing import parse_ints
+
+if TYPE_CHECKING:
+    from predact_utils.lm.registry import PairSpec, StageSides
+
+    from .probing import ProbeRun
 
 #: The two models of the pair.
 ROLES: tuple[str, ...] = ("base", "aligned")
@@ -33,8 +38,9 @@ SOURCES: tuple[tuple[str, str], ...] = (("own generations", "own"), ("gold text"
 class Settings(PromptChapterSettings):
     """Every parameter of the planning-ahead notebook (the literals of its parameters cell)."""
 
-    pair: Any = param("mini-m-rlhf;mini-m-dpo;mini-s-dpo", PAIRS_KIND,
-                      doc="pairs to try, in order of preference (the first built one runs)")
+    pair: Any = param("mini-m-rlhf;mini-m-sft;mini-s-dpo", PAIRS_KIND,
+                      doc="pairs: the first built one is the page's, the other built ones fill the stage table "
+                          "(gold-text probe at the curve layer)")
     smoke_pair: Any = param("mini-s-dpo", PAIRS_KIND, doc="the pair list used instead at smoke scale")
     layers: str = param("all", str, smoke="0,-1", doc="probed layers: 'all' or comma-separated indices")
     offsets: str = param("1,2,3,4,6,8,12,16", str, doc="offsets k of the probed tokens, comma-separated")
@@ -127,7 +133,10 @@ class Results:
     #: them all; the scoreboard's verdict uses the curve layer, fixed before the run)
     by_layer: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     method: str = "custom"  # the pair's training method (its stage)
-    left_out: list[str] = field(default_factory=list)  # built pairs of the list this run leaves out
+    #: the stage table's other cells (the other built pairs of the list, and RLHF vs SFT), each with the
+    #: gold-text comparison at its models' curve layer (the keys of :func:`~.probing.gain_difference`, and
+    #: ``layer``)
+    stage_cells: list[tuple[StageSides, dict[str, float]]] = field(default_factory=list)
 
 
 def gold_sequences(tokenizer: Any, settings: Settings) -> list[list[int]]:
@@ -178,7 +187,7 @@ def run(settings: Settings) -> Results:
     from predact_utils.lm.chat import encode_prompts
     from predact_utils.lm.hidden import n_hidden_layers, resolve_layers
     from predact_utils.lm.models import load_pair
-    from predact_utils.lm.registry import first_available_pair, left_out_pairs
+    from predact_utils.lm.registry import available_pairs
     from predact_utils.runs.artifacts import cached_hidden_states
     from predact_utils.runs.generations import prompt_generations, sampling_params
 
@@ -189,7 +198,8 @@ def run(settings: Settings) -> Results:
     seed_everything(s.seed)
     transformers.logging.disable_progress_bar()  # no widgets in the book's output
     offsets = s.offset_list
-    spec, not_built = first_available_pair(s.pairs)
+    available, not_built = available_pairs(s.pairs)
+    spec, others = available[0], available[1:]
     models = load_pair(spec)
     layers = resolve_layers(models.base.model, s.layer_indices(n_hidden_layers(models.base.model)))
     curve = resolve_layers(models.base.model, [s.curve_layer])[0]
@@ -251,4 +261,41 @@ def run(settings: Settings) -> Results:
     return Results(settings=s, base_name=models.base.name, aligned_name=models.aligned.name,
                    not_built=list(not_built), layers=layers, curve=curve, table=table, sizes=sizes,
                    comparisons=comparisons, plan_rows=plan_rows, by_layer=by_layer, method=spec.method,
-                   left_out=left_out_pairs(s.pairs))
+                   stage_cells=stage_cells(s, spec, others, gold_seqs,
+                                           {role: runs[(role, "gold text")] for role in ROLES}, curve, probe_kw))
+
+
+def stage_cells(s: Settings, spec: PairSpec, others: Sequence[PairSpec], gold_seqs: list[list[int]],
+                gold_runs: dict[str, ProbeRun], curve: int,
+                probe_kw: dict[str, Any]) -> list[tuple[StageSides, dict[str, float]]]:
+    """The gold-text probe comparison (mean gain over k >= 2 at the curve layer, paired over held-out
+    documents) of every stage cell the pair list fills besides the page's own pair: the other pairs' models
+    are probed at their own curve layer (``s.curve_layer`` resolved on each model)."""
+    from predact_utils.lm.hidden import resolve_layers
+    from predact_utils.lm.models import load_pair
+    from predact_utils.lm.registry import stage_sides
+    from predact_utils.runs.artifacts import cached_hidden_states
+
+    from .probing import gain_difference, run_probes
+
+    probed: dict[tuple[str, str], tuple[ProbeRun, int]] = {(spec.name, r): (gold_runs[r], curve) for r in ROLES}
+    for other in others:
+        models = load_pair(other)
+        for lm in models:
+            layer = resolve_layers(lm.model, [s.curve_layer])[0]
+            hidden = cached_hidden_states(lm, gold_seqs, [layer], progress=False)
+            probed[(other.name, lm.role)] = (run_probes(hidden, gold_seqs, [0] * len(gold_seqs), [layer],
+                                                        **probe_kw), layer)
+            del hidden
+        del models
+    out = []
+    for cell in stage_sides([spec, *others]):
+        if cell.label == spec.name:
+            continue
+        (before, layer), (after, layer_after) = probed[cell.before], probed[cell.after]
+        if layer != layer_after:
+            raise ValueError(f"stage cell {cell.label}: the two models' curve layers differ ({layer} and "
+                             f"{layer_after}); they must have the same depth")
+        c = gain_difference(before, after, layer, s.offset_list, s.ks_ahead, n_boot=s.n_boot, seed=s.seed)
+        out.append((cell, {**c, "layer": float(layer)}))
+    return out

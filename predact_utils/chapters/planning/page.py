@@ -112,7 +112,7 @@ def numbers(results: Results) -> dict[str, str]:
 
     s, curve, table = results.settings, results.curve, results.table
     out = {
-        "pl_pair": pair_label(results) + not_built_note(results.not_built, results.left_out),
+        "pl_pair": pair_label(results) + not_built_note(results.not_built) + stage_note(results),
         "pl_layers": ", ".join(map(str, results.layers)),
         "pl_curve_layer": f"{curve}",
         "pl_top_n": f"{s.probe_top_n}",
@@ -185,8 +185,38 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
     comparison = stage_of(results.method)
     stages = [stage(comparison, pair_label(results), f"{c['diff']:+.3f} nats/token [{c['lo']:+.3f}, {c['hi']:+.3f}]",
                     v.word in (REPRODUCES, DIRECTION_ONLY))] if comparison else []
+    stages += [stage(cell.comparison, cell.label, stage_effect(sc), probe_ahead_verdict(sc).word in
+                     (REPRODUCES, DIRECTION_ONLY)) for cell, sc in results.stage_cells]
     return [{"claim_id": "probe-ahead", "measured": measured, "verdict": v.word, "reason": v.reason,
              "pair": pair_label(results), "scale": results.settings.scale, "detail": detail, "stages": stages}]
+
+
+def stage_effect(c: dict[str, float]) -> str:
+    """A stage cell's comparison in words: the difference, its interval, both gains and the layer."""
+    return (f"{c['diff']:+.3f} nats/token [{c['lo']:+.3f}, {c['hi']:+.3f}] (gains {c['b']:+.3f} vs "
+            f"{c['a']:+.3f}, layer {int(c['layer'])})")
+
+
+def stage_note(results: Results) -> str:
+    """Which other pairs of the list this run probed for the stage table (the page's pair label)."""
+    labels = [cell.label for cell, _ in results.stage_cells]
+    if not labels:
+        return ""
+    return (f"; for the scoreboard's stage table the gold-text probe is also run on {', '.join(labels)} (the curve "
+            "layer of each model; no figures)")
+
+
+def stages_table(results: Results) -> pd.DataFrame:
+    """Per stage-table cell: the gold-text comparison at the curve layer and the verdict its rule gives (the
+    page's pair first)."""
+    from predact_utils.claims import stage_of
+
+    c = results.comparisons["gold text"]
+    rows = [{"comparison": stage_of(results.method) or results.method, "pair": pair_label(results),
+             "effect": stage_effect({**c, "layer": float(results.curve)}), "verdict": probe_ahead_verdict(c).word}]
+    rows += [{"comparison": cell.comparison, "pair": cell.label, "effect": stage_effect(sc),
+              "verdict": probe_ahead_verdict(sc).word} for cell, sc in results.stage_cells]
+    return pd.DataFrame(rows)
 
 
 def layers_table(results: Results) -> pd.DataFrame:
