@@ -77,3 +77,15 @@ def test_the_command_prints_a_plan_for_a_local_7b_shaped_config(tmp_path, capsys
 def test_a_pair_whose_config_is_not_here_is_refused_with_the_way_out(capsys) -> None:
     assert cli.main(["plan", "--pair", "nobody/base-model", "nobody/chat-model"]) == 2
     assert "PREDACT_ALLOW_DOWNLOAD=1" in capsys.readouterr().err
+
+
+def test_a_registry_pair_offline_is_planned_from_its_config_snapshot(capsys) -> None:
+    # no hub here: Llama-2-70B-chat's shape comes from the shipped snapshot, and the plan says so
+    assert planning.config_snapshot("meta-llama/Llama-2-70b-chat-hf") is not None
+    assert planning.config_snapshot("nobody/chat-model") is None
+    assert cli.main(["plan", "--pair", "llama2-70b-chat", "--scale", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "config snapshot meta-llama--Llama-2-70b-chat-hf.json" in out and "4 characters per token" in out
+    assert "68.98B parameters per model" in out and "run with --gpus 5 or more" in out
+    inputs = planning.inputs_for("llama2-7b-chat", scale="smoke")
+    assert inputs.shape.params == 6_738_415_616 and inputs.note and inputs.prompt_tokens > 0

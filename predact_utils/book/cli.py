@@ -177,7 +177,9 @@ def plan(argv: Sequence[str]) -> int:
     if args.rates and args.measure:
         raise SystemExit("give --rates or --measure, not both")
     pair = pair_argument(args.pair, allow_same=True)
-    shape, prompt_tokens, corpus_tokens = planning.inputs_for(pair, args.dtype_bytes, args.scale)
+    shape, prompt_tokens, corpus_tokens, note = planning.inputs_for(pair, args.dtype_bytes, args.scale)
+    if note:
+        print(f"[predact] {note}")
     total = int(args.gpus * args.gpu_gib * 2**30)
     loads = planning.chapter_loads(args.scale, shape, prompt_tokens, total, corpus_tokens)
     rates = planning.read_rates(args.rates) if args.rates else (planning.measure_rates(pair) if args.measure else None)

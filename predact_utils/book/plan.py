@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from predact_utils.lm import memory
 
@@ -175,10 +175,21 @@ def read_rates(path: Path) -> dict[str, float]:
         raise ValueError(f"{path} has no {err.args[0]!r}; pass the JSON that `make gpu-check` writes") from err
 
 
-def inputs_for(pair: str, dtype_bytes: int = 2, scale: str = "full") -> tuple[ModelShape, int, dict[str, int]]:
+class Inputs(NamedTuple):
+    """What the plan reads of a pair: the aligned model's shape, the mean prompt length and each Fig. 2A test
+    sample's tokens, and how they were obtained when not from the model's own files."""
+
+    shape: ModelShape
+    prompt_tokens: int
+    corpus_tokens: dict[str, int]
+    note: str = ""
+
+
+def inputs_for(pair: str, dtype_bytes: int = 2, scale: str = "full") -> Inputs:
     """The plan's inputs for a pair: the aligned model's shape (from its config), the mean prompt length in
     its tokens (chat template applied), and the tokens of each Fig. 2A test sample. Reads config and
-    tokenizer files only (offline unless downloads are allowed)."""
+    tokenizer files only (offline unless downloads are allowed); where they are not here, a shipped config
+    snapshot (:func:`config_snapshot`) with token counts from characters, said in ``note``."""
     from transformers import AutoConfig, AutoTokenizer
 
     import predact_utils.data.corpora as corpora
@@ -189,26 +200,45 @@ def inputs_for(pair: str, dtype_bytes: int = 2, scale: str = "full") -> tuple[Mo
     from predact_utils.lm.registry import resolve_pair
 
     spec = resolve_pair(pair)
+    w = worldmodel.Settings.from_values({"scale": scale})
+    samples = {c: corpora.sample_texts(c, "test", max_docs=w.max_docs, max_chars=w.max_corpus_chars,
+                                       max_doc_chars=w.max_doc_chars, seed=w.seed)
+               for c in corpora.select_eval(w.corpus_names, smoke=w.smoke)}
+    prompts = [r["prompt"] for r in prompt_data.load()]
     try:
         location, _, local_only = resolve_location(spec.aligned_location())
     except ModelNotAvailableError as err:
-        raise SystemExit(f"the plan needs the config and tokenizer of {spec.aligned!r}, which are not on this "
-                         "machine; on a machine with hub access run it with PREDACT_ALLOW_DOWNLOAD=1 (only "
-                         f"config.json and the tokenizer files are fetched, not the weights). ({err})") from err
+        snapshot = config_snapshot(spec.aligned)
+        if snapshot is None:
+            raise SystemExit(f"the plan needs the config and tokenizer of {spec.aligned!r}, which are not on this "
+                             "machine; on a machine with hub access run it with PREDACT_ALLOW_DOWNLOAD=1 (only "
+                             f"config.json and the tokenizer files are fetched, not the weights). ({err})") from err
+        # no tokenizer either: token counts from characters (the chat template's few tokens left out)
+        prompt_tokens = int(round(sum(len(p) for p in prompts) / len(prompts) / CHARS_PER_TOKEN))
+        corpus_tokens = {c: int(round(sum(map(len, t)) / CHARS_PER_TOKEN)) for c, t in samples.items()}
+        note = (f"{spec.aligned}'s files are not on this machine: its shape comes from the config snapshot "
+                f"{snapshot.name} and token counts from {CHARS_PER_TOKEN:g} characters per token")
+        return Inputs(shape_of(AutoConfig.for_model(**json.loads(snapshot.read_text())), dtype_bytes),
+                      prompt_tokens, corpus_tokens, note)
     config = AutoConfig.from_pretrained(location, local_files_only=local_only)
     tok = AutoTokenizer.from_pretrained(location, local_files_only=local_only)
     if spec.template_text and not getattr(tok, "chat_template", None):
         tok.chat_template = spec.template_text
-    rows = prompt_data.load()
-    ids = encode_prompts(tok, [r["prompt"] for r in rows], "aligned")
+    ids = encode_prompts(tok, prompts, "aligned")
     prompt_tokens = int(round(sum(map(len, ids)) / len(ids)))
-    w = worldmodel.Settings.from_values({"scale": scale})
-    corpus_tokens = {}
-    for c in corpora.select_eval(w.corpus_names, smoke=w.smoke):
-        texts = corpora.sample_texts(c, "test", max_docs=w.max_docs, max_chars=w.max_corpus_chars,
-                                     max_doc_chars=w.max_doc_chars, seed=w.seed)
-        corpus_tokens[c] = sum(len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts)
-    return shape_of(config, dtype_bytes), prompt_tokens, corpus_tokens
+    corpus_tokens = {c: sum(len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts)
+                     for c, texts in samples.items()}
+    return Inputs(shape_of(config, dtype_bytes), prompt_tokens, corpus_tokens)
+
+
+#: The shipped config snapshots (shape fields of published configs) the plan falls back on offline.
+CONFIG_SNAPSHOTS = Path(__file__).resolve().parent.parent / "lm" / "configs"
+
+
+def config_snapshot(model_id: str) -> Path | None:
+    """The shipped config snapshot of a hub id (``org/name`` -> ``configs/org--name.json``), or None."""
+    path = CONFIG_SNAPSHOTS / f"{model_id.replace('/', '--')}.json"
+    return path if path.is_file() else None
 
 
 def measure_rates(pair: str, n_prompts: int = 4, n_samples: int = 8, new_tokens: int = 32) -> dict[str, float]:
