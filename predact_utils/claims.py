@@ -92,6 +92,13 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("frontier", "beyond the paper", "is there a cheap point between Base and aligned?",
           "open question in the paper's discussion", "06_tradeoff_frontier",
           "not testable here: the paper states no result to reproduce; the chapter reports the frontier"),
+    Claim("organism-tradeoff", "beyond the paper", "in a world whose distribution is known, RL toward a checkable "
+          "reward makes the model a worse world model (exact KL)",
+          "conjecture in the paper's discussion: predicting and acting may trade off fundamentally",
+          "09_model_organism",
+          "premise: full RL's reward gain over SFT, paired by seed, 95% t-interval over seeds above 0 (else not "
+          "testable); direction: full RL's exact KL(world || model) per token minus SFT's, paired by seed, 95% "
+          "t-interval over seeds above 0; no magnitude or shape (the paper gives none)", source="summary only"),
 )
 CLAIM_IDS = {c.id for c in CLAIMS}
 

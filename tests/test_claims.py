@@ -38,7 +38,7 @@ def test_every_claim_states_its_rule_and_source():
         assert len(c.rule) > 40, c.id
         assert c.source in ("figure", "summary only"), c.id
     summary_only = {c.id for c in claims.CLAIMS if c.source == "summary only"}
-    assert summary_only == {"probe-ahead"}
+    assert summary_only == {"probe-ahead", "organism-tradeoff"}
 
 
 def test_every_claim_is_tested_by_a_chapter_of_the_book():

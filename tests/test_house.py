@@ -9,12 +9,12 @@ import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "predact_utils"
 #: Chapters in the book's order: a chapter may import earlier ones, never later ones.
-CHAPTER_ORDER = ("setup", "family", "worldmodel", "collapse", "anchors", "planning", "frontier", "scoreboard",
-                 "explorer")
+CHAPTER_ORDER = ("setup", "family", "worldmodel", "collapse", "anchors", "planning", "frontier", "organism",
+                 "scoreboard", "explorer")
 #: What each wing may import besides itself and the ground floor.
 ALLOWED = {"ground": set(), "lm": set(), "data": set(), "runs": {"lm", "data"},
-           "miniature": {"lm", "data"}, "chapters": {"lm", "runs", "data", "miniature"},
-           "book": {"lm", "runs", "data", "miniature", "chapters"}}
+           "miniature": {"lm", "data"}, "organism": set(), "chapters": {"lm", "runs", "data", "miniature", "organism"},
+           "book": {"lm", "runs", "data", "miniature", "organism", "chapters"}}
 
 
 def _module_name(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from predact_utils.organism.lm import BaseBudget, bos_token, make_model, pretrain, sample_answers
 from predact_utils.organism.rl import (
@@ -68,7 +69,12 @@ def test_rloo_raises_the_programmatic_reward_over_the_sft_model(tmp_path) -> Non
 
     sft = mean_reward(model)
     folder = save_for_trl(model, task, tmp_path / "sft")
-    trained, log = reinforce(folder, task, topics, RLBudget(steps=30, beta=0.05), seed=0, work_dir=tmp_path / "rl")
+    trained, log, snaps = reinforce(folder, task, topics, RLBudget(steps=30, beta=0.05), seed=0,
+                                    work_dir=tmp_path / "rl", snapshot_steps=[10, 30])
     assert len(log) == 30 and all(0.0 <= r <= 1.0 for r in log)
+    assert sorted(snaps) == [10, 30]
+    final = trained.state_dict()
+    assert all(torch.equal(snaps[30][k], final[k]) for k in final)
+    assert not all(torch.equal(snaps[10][k], final[k]) for k in final)
     # measured with the book's own sampler on held requests, not with trl's log: SFT 0.853, RL 0.916 here
     assert mean_reward(trained) > sft + 0.03

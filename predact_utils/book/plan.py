@@ -141,6 +141,8 @@ def chapter_loads(scale: str, shape: ModelShape, prompt_tokens: int, gpu_bytes: 
                            scored=points * (9 * f.gold_docs * f.gold_tokens + f.n_prompts * f.reward_per_prompt * f_answer),
                            note=f"{points} interpolation points"))
 
+    out.append(ChapterLoad("09_model_organism", note="its own tiny models on the CPU; the pair is not used"))
+
     e = explorer.Settings.from_values(values)
     grid = len([t for t in e.temperatures.split(";") if t.strip()]) * len([t for t in e.top_ps.split(";") if t.strip()])
     n_ids = len([t for t in e.prompt_ids.split(";") if t.strip()])

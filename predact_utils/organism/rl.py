@@ -87,10 +87,30 @@ def save_for_trl(model: torch.nn.Module, task: Task, folder: Path) -> Path:
     return folder
 
 
+class Snapshots:
+    """A trl callback that keeps a copy of the policy's weights at chosen steps (the RL-steps knob)."""
+
+    def __init__(self, steps: Sequence[int]) -> None:
+        from transformers import TrainerCallback
+
+        wanted = set(int(x) for x in steps)
+        self.states: dict[int, dict[str, torch.Tensor]] = {}
+        states = self.states
+
+        class _Keep(TrainerCallback):
+            def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, **_: Any) -> None:
+                if state.global_step in wanted and model is not None:
+                    states[state.global_step] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+        self.callback = _Keep()
+
+
 def reinforce(sft_dir: Path, task: Task, topics: Sequence[int], budget: RLBudget, seed: int,
-              work_dir: Path) -> tuple[torch.nn.Module, list[float]]:
+              work_dir: Path, snapshot_steps: Sequence[int] = ()) -> tuple[torch.nn.Module, list[float],
+                                                                            dict[int, dict[str, torch.Tensor]]]:
     """RLOO from the model in ``sft_dir`` (written by :func:`save_for_trl`) on requests for ``topics`` (cycled),
-    float32 on the CPU; returns the trained model (eval mode) and the mean reward of each logged step."""
+    float32 on the CPU; returns the trained model (eval mode), the mean reward of each step, and the weights
+    at each of ``snapshot_steps``."""
     from datasets import Dataset
     from trl import RLOOConfig, RLOOTrainer
 
@@ -103,8 +123,13 @@ def reinforce(sft_dir: Path, task: Task, topics: Sequence[int], budget: RLBudget
                       use_cpu=True, bf16=False, report_to=[], logging_steps=1, save_strategy="no", seed=seed,
                       data_seed=seed, disable_tqdm=True, dataloader_num_workers=0)
     torch.manual_seed(seed)
+    snaps = Snapshots(snapshot_steps)
     trainer = RLOOTrainer(model=str(sft_dir), reward_funcs=reward_function(task), args=args, train_dataset=data,
-                          processing_class=organism_tokenizer(task))
+                          processing_class=organism_tokenizer(task), callbacks=[snaps.callback])
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    for quiet in (PrinterCallback, ProgressCallback):  # the page shows results, not a log per step
+        trainer.remove_callback(quiet)
     trainer.train()
     log = [float(h["reward"]) for h in trainer.state.log_history if "reward" in h]
-    return trainer.model.eval(), log
+    return trainer.model.eval(), log, snaps.states
