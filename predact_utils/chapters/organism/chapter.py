@@ -187,7 +187,9 @@ def run(settings: Settings) -> Results:
                 seconds["rl"] = seconds.get("rl", 0.0) + time.perf_counter() - t1
                 finals[beta] = final
                 for step in s.step_list:
-                    point = copy.deepcopy(final)
+                    # a clean copy of the architecture: accelerate wraps the trained model's forward in a closure
+                    # over that model, so a deep copy of it would still run the trained weights
+                    point = copy.deepcopy(sft)
                     point.load_state_dict(snaps[step])
                     rows.append({"seed": seed, "point": f"RL beta {beta:g}, {step} steps", "stage": "rl",
                                  "beta": beta, "steps": step, "alpha": np.nan, **measure(point.eval(), probe)})
