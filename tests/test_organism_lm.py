@@ -55,3 +55,20 @@ def test_sft_on_demonstrations_raises_the_programmatic_reward() -> None:
     finetune(model, demos, BaseBudget(layers=1, hidden=32, heads=2, steps=100, batch=16, lr=3e-3, max_len=40),
              seed=0, bos=bos)
     assert mean_reward() > base + 0.1  # the Base ignores the (unseen) request; SFT follows it
+
+
+def test_a_rows_sample_does_not_depend_on_the_other_rows() -> None:
+    from predact_utils.organism.lm import sample_answers
+
+    w = random_world(n_topics=2, states=3, vocab=8, seed=2, end_prob=0.1)
+    n_tokens = w.vocab + 1
+    model = make_model(n_tokens, BaseBudget(layers=1, hidden=32, heads=2), seed=0).eval()
+    prompts = [[1], [2, 3], [1], [4]]
+    together = sample_answers(model, prompts, bos_token(n_tokens), max_new=12, seed=5, n_tokens=n_tokens)
+    # row 2 alone must draw what it drew beside the others: the generator is seeded by (seed, row index)
+    alone = [sample_answers(model, [p] * (i + 1), bos_token(n_tokens), max_new=12, seed=5, n_tokens=n_tokens)[i]
+             for i, p in enumerate(prompts)]
+    assert together == alone
+    assert all(0 < len(a) <= 12 and all(0 <= t < n_tokens for t in a) for a in together)
+    assert all(a[-1] == 0 or len(a) == 12 for a in together)  # an answer stops at its end token
+    assert together[0] != together[2]  # same prompt, another row: another draw

@@ -110,19 +110,26 @@ def next_token_logprobs(model: torch.nn.Module, docs: Sequence[Sequence[int]], b
 def sample_answers(model: torch.nn.Module, prompts: Sequence[Sequence[int]], bos: int, max_new: int, seed: int,
                    n_tokens: int) -> list[list[int]]:
     """One sampled answer per prompt (temperature 1, up to and including the end token 0), each row drawn
-    from its own generator seeded by ``seed`` and its index (independent of batching); only ids below
-    ``n_tokens`` (world words, end, requests) can be drawn."""
-    out = []
+    from its own generator seeded by ``seed`` and its index, so a row's answer does not depend on the other
+    rows; only ids below ``n_tokens`` (world words, end, requests) can be drawn. Rows of equal prompt length
+    run as one batch (a finished row is fed the end token and ignored)."""
+    out: list[list[int]] = [[] for _ in prompts]
+    by_length: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):
-        gen = torch.Generator().manual_seed(seed * 1_000_003 + i)
-        ids = torch.tensor([[bos, *map(int, p)]])
-        answer: list[int] = []
+        by_length.setdefault(len(p), []).append(i)
+    for rows in by_length.values():
+        gens = [torch.Generator().manual_seed(seed * 1_000_003 + i) for i in rows]
+        ids = torch.tensor([[bos, *map(int, prompts[i])] for i in rows])
+        running = list(range(len(rows)))
         for _ in range(max_new):
-            logits = model(input_ids=ids).logits[0, -1, :n_tokens].float()
-            tok = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=gen))
-            answer.append(tok)
-            if tok == 0:
+            probs = torch.softmax(model(input_ids=ids).logits[:, -1, :n_tokens].float(), -1)
+            step = torch.zeros(len(rows), dtype=torch.long)
+            for j in running:
+                tok = int(torch.multinomial(probs[j], 1, generator=gens[j]))
+                out[rows[j]].append(tok)
+                step[j] = tok
+            running = [j for j in running if step[j] != 0]
+            if not running:
                 break
-            ids = torch.cat([ids, torch.tensor([[tok]])], 1)
-        out.append(answer)
+            ids = torch.cat([ids, step[:, None]], 1)
     return out
