@@ -330,7 +330,7 @@ show_plotly(chapter.plotly_position(results), div_id="an-position-plotly")
 # DPO or RLHF model, and the RLHF model against the SFT model it was trained
 # from). For the pairs other than the page's own, the alignment measure runs
 # on the {glue:text}`an_ctrl_prompts` control prompts only, so its interval
-# there is wider. A cell reads "effect [95% interval over prompts]: verdict".
+# there is wider. Intervals resample prompts.
 
 # %% tags=["remove-input"]
 chapter.table_stages(results)

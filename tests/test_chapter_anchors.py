@@ -380,7 +380,9 @@ def test_other_stage_cells_reach_their_claims_records_and_the_table() -> None:
         ("DPO vs Base", True), ("RLHF vs SFT", True)]
     assert [(c["comparison"], c["holds"]) for c in records["fig1-anchors"]["stages"]][1] == ("RLHF vs SFT", False)
     assert [c["comparison"] for c in records["ngram-25"]["stages"]] == ["DPO vs Base"]
-    t = chapter.table_stages(r).set_index("pair")
-    assert t.loc["m-rlhf vs m-sft", "ngram-10"] == f"+4.0 points [+1.0, +7.0]: {DIRECTION_ONLY}"
-    assert t.loc["mini-s-dpo", "comparison"] == "DPO vs Base"
+    t = chapter.table_stages(r)
+    cell = t[(t["pair"] == "m-rlhf vs m-sft") & (t["claim"] == "ngram-10")].iloc[0]
+    assert (cell["effect [95% interval]"], cell["verdict"]) == ("+4.0 points [+1.0, +7.0]", DIRECTION_ONLY)
+    assert list(t["claim"]) == ["fig1-anchors", "fig1-anchors", "ngram-10", "ngram-10", "ngram-25"]
+    assert t.iloc[0]["comparison"] == "DPO vs Base" and t.iloc[0]["pair"] == "mini-s-dpo"
     assert "also measured on m-rlhf vs m-sft" in chapter.numbers(r)["an_pair"]

@@ -53,21 +53,18 @@ def table_comparison(results: Results) -> pd.DataFrame:
 
 def table_stages(results: Results) -> pd.DataFrame:
     """Per stage-table cell and claim: the effect and the verdict the claim's rule gives it (the page's pair
-    first, then the other pairs of the list), one column per claim."""
+    first, then the other pairs of the list)."""
     from predact_utils.chapters.anchors.chapter import claim_records
     from predact_utils.claims import stage_of
 
     rows = [{"comparison": stage_of(results.method) or results.method, "pair": results.pair,
-             "claim": rec["claim_id"], "cell": f"{rec['stages'][0]['effect']}: {rec['verdict']}" if rec["stages"]
-             else rec["verdict"]} for rec in claim_records(results)]
-    rows += [{"comparison": c.comparison, "pair": c.label, "claim": m.claim_id, "cell": f"{m.effect}: {m.verdict.word}"}
-             for c, measures in results.stage_cells for m in measures]
-    if not rows:
-        return pd.DataFrame(columns=["comparison", "pair"])
-    order = pd.MultiIndex.from_tuples(list(dict.fromkeys((r["comparison"], r["pair"]) for r in rows)),
-                                      names=["comparison", "pair"])
-    return (pd.DataFrame(rows).pivot(index=["comparison", "pair"], columns="claim", values="cell")
-            .reindex(order).reset_index().rename_axis(columns=None))
+             "claim": rec["claim_id"], "effect [95% interval]": rec["stages"][0]["effect"] if rec["stages"] else "",
+             "verdict": rec["verdict"]} for rec in claim_records(results)]
+    rows += [{"comparison": c.comparison, "pair": c.label, "claim": m.claim_id, "effect [95% interval]": m.effect,
+              "verdict": m.verdict.word} for c, measures in results.stage_cells for m in measures]
+    order = {c: i for i, c in enumerate(dict.fromkeys(r["claim"] for r in rows))}
+    return (pd.DataFrame(rows, columns=["comparison", "pair", "claim", "effect [95% interval]", "verdict"])
+            .sort_values("claim", key=lambda c: c.map(order), kind="stable").reset_index(drop=True))
 
 
 def plotly_ngrams(results: Results) -> go.Figure:

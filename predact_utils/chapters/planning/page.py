@@ -207,15 +207,18 @@ def stage_note(results: Results) -> str:
 
 
 def stages_table(results: Results) -> pd.DataFrame:
-    """Per stage-table cell: the gold-text comparison at the curve layer and the verdict its rule gives (the
-    page's pair first)."""
+    """Per stage-table cell: the gold-text comparison at the curve layer (difference with its 95% interval, both
+    gains) and the verdict its rule gives (the page's pair first)."""
     from predact_utils.claims import stage_of
 
-    c = results.comparisons["gold text"]
-    rows = [{"comparison": stage_of(results.method) or results.method, "pair": pair_label(results),
-             "effect": stage_effect({**c, "layer": float(results.curve)}), "verdict": probe_ahead_verdict(c).word}]
-    rows += [{"comparison": cell.comparison, "pair": cell.label, "effect": stage_effect(sc),
-              "verdict": probe_ahead_verdict(sc).word} for cell, sc in results.stage_cells]
+    def row(comparison: str, pair: str, c: dict[str, float], layer: int) -> dict[str, Any]:
+        return {"comparison": comparison, "pair": pair, "layer": layer, "Base-side gain": round(c["a"], 3),
+                "trained gain": round(c["b"], 3), "difference [95% interval]":
+                f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]", "verdict": probe_ahead_verdict(c).word}
+
+    rows = [row(stage_of(results.method) or results.method, pair_label(results), results.comparisons["gold text"],
+                results.curve)]
+    rows += [row(cell.comparison, cell.label, sc, int(sc["layer"])) for cell, sc in results.stage_cells]
     return pd.DataFrame(rows)
 
 
