@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from predact_utils.book.build import execute_notebook
+from predact_utils.book.build import AFTER, execute_notebook, toc_files
 from predact_utils.book.gluecheck import build_values, claim_records, compare_builds, count_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +25,13 @@ pytestmark = pytest.mark.book
 
 
 def _executed() -> list[Path]:
+    """The executed notebooks in the build's order: the book's reading order, with a notebook that waits for
+    all the others (the scoreboard) last."""
     folder = BUILD / "src" / "notebooks"
-    return sorted(p for p in folder.glob("[0-9]*.ipynb") if not p.name.endswith(".input.ipynb"))
+    found = {p.stem: p for p in folder.glob("[0-9]*.ipynb") if not p.name.endswith(".input.ipynb")}
+    order = [Path(e).name for e in toc_files(ROOT / "_toc.yml")]
+    rank = {name: (AFTER.get(name) == ("*",), order.index(name) if name in order else len(order)) for name in found}
+    return [found[name] for name in sorted(found, key=lambda n: (rank[n], n))]
 
 
 def test_cold_cache_rebuild_glues_the_same_values(tmp_path):
