@@ -153,8 +153,9 @@ chapter.points_table(results)
 # over normalised positions. Bars: 95% intervals over seeds.
 # ```
 #
-# **What this world cannot say.** The organism is a few thousand parameters
-# learning a world of a few dozen words; its RL runs are tens of steps. It
+# **What this world cannot say.** The organism's models have
+# {glue:text}`org_params` parameters and learn a world of a few dozen words;
+# its RL runs are tens of steps. It
 # shows what the measures do when everything is exact and the reward cannot
 # be hacked, not what happens in a 70B model: there, the world is natural
 # text, the reward is a learned proxy, and the trade-off can only be

@@ -107,6 +107,7 @@ class Results:
     base_loss: float  # the Base's held-out NLL per token on world samples (nats)
     table: pd.DataFrame  # one row per seed and point
     seconds: dict[str, float]
+    params: int = 0  # parameters of each of the organism's models
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -199,4 +200,4 @@ def run(settings: Settings) -> Results:
                              "beta": s.interp_beta, "steps": s.step_list[-1], "alpha": alpha,
                              **measure(mixed, probe)})
     seconds["total"] = time.perf_counter() - t0
-    return Results(s, entropy, base_loss, pd.DataFrame(rows), seconds)
+    return Results(s, entropy, base_loss, pd.DataFrame(rows), seconds, sum(p.numel() for p in base.parameters()))

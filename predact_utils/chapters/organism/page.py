@@ -54,6 +54,7 @@ def numbers(results: Results) -> dict[str, str]:
                        None: "not decidable: fewer than three undominated points"}[dim],
         "org_dominance": f"{dom['rl_dominated']} of {dom['rl']} RL points are dominated by an interpolation point, "
                          f"{dom['interp_dominated']} of {dom['interp']} interpolation points by an RL point",
+        "org_params": f"{r.params:,}",
         "org_seconds": f"{r.seconds.get('total', 0.0):.0f}",
         "org_rl_seconds": f"{r.seconds.get('rl', 0.0):.0f}",
     }
