@@ -112,7 +112,11 @@ def sample_answers(model: torch.nn.Module, prompts: Sequence[Sequence[int]], bos
     """One sampled answer per prompt (temperature 1, up to and including the end token 0), each row drawn
     from its own generator seeded by ``seed`` and its index, so a row's answer does not depend on the other
     rows; only ids below ``n_tokens`` (world words, end, requests) can be drawn. Rows of equal prompt length
-    run as one batch (a finished row is fed the end token and ignored)."""
+    run as one batch (a finished row is fed the end token and ignored).
+
+    Not the book's :func:`~predact_utils.lm.sampling.sample_ids`, for two reasons of contract (checked on a
+    trained organism): that sampler returns answers without their stop token, which the task's reward needs,
+    and it can draw the beginning token, which no world document holds (every such answer scores 0)."""
     out: list[list[int]] = [[] for _ in prompts]
     by_length: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):
