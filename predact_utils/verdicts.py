@@ -46,6 +46,11 @@ class Verdict:
         if self.word not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.word!r}")
 
+    @property
+    def direction_holds(self) -> bool:
+        """Whether the paper's direction was established (reproduces, or direction only)."""
+        return self.word in (REPRODUCES, DIRECTION_ONLY)
+
 
 def magnitude_ok(ratio: float | None) -> bool | None:
     """Whether a measured / paper ratio is within a factor of 2 (None when the paper gives no number)."""

@@ -46,6 +46,7 @@ from predact_utils.settings import PAIRS_KIND, param
 if TYPE_CHECKING:
     from predact_utils.lm.registry import PairSpec, StageSides
     from predact_utils.lm.sampling import SamplingParams
+    from predact_utils.verdicts import Verdict
 
 ROLES = ("base", "aligned")
 
@@ -440,16 +441,15 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
     return records
 
 
-def _stage(results: Results, claim_id: str, effect: str, v: Any) -> list[dict[str, Any]]:
+def _stage(results: Results, claim_id: str, effect: str, v: Verdict) -> list[dict[str, Any]]:
     """The stage cells of ``claim_id``: the page's pair (``effect``, judged ``v``), then every other cell of the
     pair list (:func:`_stage_cells`). A cell's effect holds when its verdict's direction (with the controls)
     does."""
     from predact_utils.claims import stage, stage_of
-    from predact_utils.verdicts import DIRECTION_ONLY, REPRODUCES
 
     comparison = stage_of(results.method)
-    out = [stage(comparison, results.pair, effect, v.word in (REPRODUCES, DIRECTION_ONLY))] if comparison else []
-    out += [stage(c.comparison, c.label, m.effect, m.verdict.word in (REPRODUCES, DIRECTION_ONLY))
+    out = [stage(comparison, results.pair, effect, v.direction_holds)] if comparison else []
+    out += [stage(c.comparison, c.label, m.effect, m.verdict.direction_holds)
             for c, measures in results.stage_cells for m in measures if m.claim_id == claim_id]
     return out
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from predact_utils.bootstrap import mean_band
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED
-from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES, Verdict, decide
+from predact_utils.verdicts import DOES_NOT, NOT_TESTABLE, Verdict, decide
 
 #: (mean, low, high) of a difference over prompts.
 Band = tuple[float, float, float]
@@ -70,7 +70,7 @@ def controlled(v: Verdict, matched: Band, chance: Band, unit: str = "control pro
     (``chance``: real minus other-prompt groups) must both have 95% intervals above 0. A control that fails
     makes the claim "does not reproduce" (the raw effect is what length or chance gives); a control that
     could not be measured (no interval) leaves it "not testable here"."""
-    if v.word not in (REPRODUCES, DIRECTION_ONLY):
+    if not v.direction_holds:
         return v
     missing, failed = [], []
     for name, (d, lo, hi) in (("with lengths matched", matched), ("above the chance baseline", chance)):

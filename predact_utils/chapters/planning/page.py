@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from predact_utils.verdicts import DIRECTION_ONLY, DOES_NOT, NOT_TESTABLE, REPRODUCES, Verdict, decide
+from predact_utils.verdicts import DOES_NOT, NOT_TESTABLE, Verdict, decide
 
 from .chapter import SOURCES, Results, Settings
 
@@ -184,9 +184,9 @@ def claim_records(results: Results) -> list[dict[str, Any]]:
 
     comparison = stage_of(results.method)
     stages = [stage(comparison, pair_label(results), f"{c['diff']:+.3f} nats/token [{c['lo']:+.3f}, {c['hi']:+.3f}]",
-                    v.word in (REPRODUCES, DIRECTION_ONLY))] if comparison else []
-    stages += [stage(cell.comparison, cell.label, stage_effect(sc), probe_ahead_verdict(sc).word in
-                     (REPRODUCES, DIRECTION_ONLY)) for cell, sc in results.stage_cells]
+                    v.direction_holds)] if comparison else []
+    stages += [stage(cell.comparison, cell.label, stage_effect(sc), probe_ahead_verdict(sc).direction_holds)
+               for cell, sc in results.stage_cells]
     return [{"claim_id": "probe-ahead", "measured": measured, "verdict": v.word, "reason": v.reason,
              "pair": pair_label(results), "scale": results.settings.scale, "detail": detail, "stages": stages}]
 
