@@ -118,3 +118,15 @@ def test_sampling_batch_of_a_mixture_counts_both_models_caches(pair):
     one = auto_batch_size(base.model, 64, cap=10**9)
     both = auto_batch_size(mixed, 64, cap=10**9)
     assert both == pytest.approx(one / 2, abs=1)
+
+
+def test_interpolation_mixes_a_tied_embedding_once() -> None:
+    from predact_utils.chapters.frontier.models import interpolate_weights
+    from predact_utils.organism.lm import BaseBudget, make_model
+
+    a, b = (make_model(20, BaseBudget(layers=1, hidden=16, heads=2), seed=s) for s in (0, 1))  # tied embeddings
+    assert a.lm_head.weight.data_ptr() == a.model.embed_tokens.weight.data_ptr()
+    mid, sa, sb = interpolate_weights(a, b, 0.25), a.state_dict(), b.state_dict()
+    for k, v in mid.state_dict().items():  # every tensor, the tied one included, is the weighted mean
+        torch.testing.assert_close(v, 0.75 * sa[k] + 0.25 * sb[k], msg=k)
+    assert torch.equal(a.state_dict()["lm_head.weight"], sa["lm_head.weight"])  # the parents are not changed

@@ -44,8 +44,15 @@ def check_compatible(base: LoadedModel, aligned: LoadedModel) -> None:
         raise ValueError("the two models have different vocabularies; they must share a tokenizer")
 
 
-def _point(base: LoadedModel, aligned: LoadedModel, model: Any, a: float, kind: str, role: str) -> LoadedModel:
-    fp = stable_hash({"kind": kind, "base": base.cache_id, "aligned": aligned.cache_id, "a": float(a)})[:16]
+#: Revision of the weight interpolation, part of its points' cache identity: revision 2 mixes a tied tensor once
+#: (revision 1 mixed the tied embeddings twice), so results cached from revision 1 are not read back.
+INTERP_REVISION = 2
+
+
+def _point(base: LoadedModel, aligned: LoadedModel, model: Any, a: float, kind: str, role: str,
+           revision: int | None = None) -> LoadedModel:
+    key = {"kind": kind, "base": base.cache_id, "aligned": aligned.cache_id, "a": float(a)}
+    fp = stable_hash(key if revision is None else {**key, "revision": revision})[:16]
     name = f"{kind}({base.name},{aligned.name},a={a:g})"
     return LoadedModel(model, aligned.tokenizer, name, f"{base.location} | {aligned.location}", role, fp)
 
@@ -58,18 +65,26 @@ def _check_a(a: float) -> float:
 
 
 @torch.no_grad()
-def interpolated_model(base: LoadedModel, aligned: LoadedModel, a: float, role: str = "aligned") -> LoadedModel:
-    """A new model with weights ``(1 - a) * base + a * aligned`` (see module doc); the parents are not changed."""
+def interpolate_weights(base: torch.nn.Module, aligned: torch.nn.Module, a: float) -> torch.nn.Module:
+    """A deep copy of ``base`` with weights ``(1 - a) * base + a * aligned``, mixed in float32 and stored in
+    ``base``'s dtype (eval mode); the parents are not changed."""
     a = _check_a(a)
-    check_compatible(base, aligned)
-    model = copy.deepcopy(base.model)
-    sa = aligned.model.state_dict()
+    model = copy.deepcopy(base)
+    # mixed from the parents, never from the copy being written: a tied tensor (input embeddings and output
+    # head) appears under two names, and mixing the copy in place would mix it twice
+    sb, sa = base.state_dict(), aligned.state_dict()
     for name, p in model.state_dict().items():
         if p.is_floating_point():
-            mixed = (1.0 - a) * p.float() + a * sa[name].to(p.device, torch.float32)  # mixed in float32
+            mixed = (1.0 - a) * sb[name].float() + a * sa[name].to(p.device, torch.float32)  # mixed in float32
             p.copy_(mixed.to(p.dtype))
-    model.eval()
-    return _point(base, aligned, model, a, "interp", role)
+    return model.eval()
+
+
+def interpolated_model(base: LoadedModel, aligned: LoadedModel, a: float, role: str = "aligned") -> LoadedModel:
+    """A new model with weights ``(1 - a) * base + a * aligned`` (see module doc); the parents are not changed."""
+    check_compatible(base, aligned)
+    return _point(base, aligned, interpolate_weights(base.model, aligned.model, a), a, "interp", role,
+                  revision=INTERP_REVISION)
 
 
 def mix_logprobs(base_logits: torch.Tensor, aligned_logits: torch.Tensor, a: float) -> torch.Tensor:
