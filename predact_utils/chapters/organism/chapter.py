@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from predact_utils.chapters.frontier.models import interpolate_weights
 from predact_utils.chapters.organism import frontier
 from predact_utils.chapters.organism.points import Probe, measure
 from predact_utils.params import ParameterError, list_entries
@@ -115,14 +116,6 @@ class Results:
         return frontier.summarise(self.table)
 
 
-def _interpolate(a: Any, b: Any, alpha: float) -> Any:
-    """``(1 - alpha) a + alpha b``, parameter by parameter, as a new model."""
-    out = copy.deepcopy(a)
-    sa, sb = a.state_dict(), b.state_dict()
-    out.load_state_dict({k: (1 - alpha) * sa[k] + alpha * sb[k] for k in sa})
-    return out.eval()
-
-
 def run(settings: Settings) -> Results:
     """Everything the page computes, in the page's order."""
     import numpy as np
@@ -133,7 +126,6 @@ def run(settings: Settings) -> Results:
         bos_token,
         finetune,
         make_model,
-        next_token_logprobs,
         pretrain,
     )
     from predact_utils.organism.measure import entropy_per_token
@@ -160,11 +152,10 @@ def run(settings: Settings) -> Results:
                         max_len=max_len)
     base = make_model(n_tokens, budget, seed=s.seed)
     pretrain(base, world.sample(s.train_docs, seed=s.seed + 2, max_len=max_len), budget, seed=s.seed, bos=bos)
-    lps = next_token_logprobs(base, test, bos)
-    base_loss = float(np.mean(np.concatenate([-lp[np.arange(len(d)), d] for d, lp in zip(test, lps, strict=True)])))
     seconds["base"] = time.perf_counter() - t0
     rows = [{"seed": s.seed, "point": "Base", "stage": "base", "beta": np.nan, "steps": 0, "alpha": np.nan,
              **measure(base, probe)}]
+    base_loss = rows[0]["nll"]
     sft_budget = BaseBudget(layers=s.layers, hidden=s.hidden, heads=heads, steps=s.sft_steps, batch=32, lr=1e-3,
                             max_len=max_len)
     with tempfile.TemporaryDirectory(prefix="organism-") as tmp:
@@ -195,7 +186,7 @@ def run(settings: Settings) -> Results:
                     rows.append({"seed": seed, "point": f"RL beta {beta:g}, {step} steps", "stage": "rl",
                                  "beta": beta, "steps": step, "alpha": np.nan, **measure(point.eval(), probe)})
             for alpha in s.interp_list:
-                mixed = _interpolate(sft, finals[s.interp_beta], alpha)
+                mixed = interpolate_weights(sft, finals[s.interp_beta], alpha)
                 rows.append({"seed": seed, "point": f"SFT-to-RL a = {alpha:g}", "stage": "interp",
                              "beta": s.interp_beta, "steps": s.step_list[-1], "alpha": alpha,
                              **measure(mixed, probe)})

@@ -89,14 +89,16 @@ def aligned_with_others(answers: Sequence[Sequence[Sequence[int]]], min_others: 
 
 
 def measure(model: torch.nn.Module, probe: Probe) -> dict[str, Any]:
-    """Every measure of :data:`MEASURES` for one model, with the KL's interval over documents."""
+    """Every measure of :data:`MEASURES` for one model, with the KL's interval over documents, and ``nll``: the
+    model's held-out loss per token on the same world documents (nats)."""
     w = probe.task.world
     lps = [t[:, : w.vocab + 1] for t in next_token_logprobs(model, probe.test_docs, probe.bos)]
     kl, kl_lo, kl_hi = kl_to_world(w, probe.test_docs, lps, seed=probe.seed)
+    nll = float(np.mean(np.concatenate([-lp[np.arange(len(d)), d] for d, lp in zip(probe.test_docs, lps, strict=True)])))
     answers = answers_of(model, probe)
     rewards = [probe.task.reward(k, a) for k, g in zip(probe.topics, answers, strict=True) for a in g]
     top1, self_nll = own_text_stats(model, probe, answers)
-    return {"kl": kl, "kl_lo": kl_lo, "kl_hi": kl_hi, "reward": float(np.mean(rewards)), "top1": top1,
+    return {"kl": kl, "kl_lo": kl_lo, "kl_hi": kl_hi, "nll": nll, "reward": float(np.mean(rewards)), "top1": top1,
             "self_nll": self_nll, "ngram_share": ngram_share(answers, probe.ngram),
             "aligned_k": aligned_with_others(answers, probe.min_others, probe.n_points),
             "answer_words": float(np.mean([max(len(a) - 1, 0) for g in answers for a in g]))}
