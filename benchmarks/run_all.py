@@ -8,7 +8,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks import bench_lm_eval, bench_nucleus, bench_precision, bench_sampling, bench_scoring
+from benchmarks import (
+    bench_lm_eval,
+    bench_ngrams,
+    bench_nucleus,
+    bench_precision,
+    bench_sampling,
+    bench_scoring,
+)
 
 
 def main() -> None:
@@ -18,6 +25,8 @@ def main() -> None:
     nuc = bench_nucleus.main()
     print("\n== scoring ==")
     scor = bench_scoring.main()
+    print("\n== n-gram coverage ==")
+    ngr = bench_ngrams.main()
     print("\n== perplexity agreement ==")
     agree = bench_lm_eval.main()
     print("\n== bf16 against float32 ==")
@@ -33,6 +42,7 @@ def main() -> None:
         print(f"scoring throughput vs plain loop, {label}: {ratio:.2f}x (goal >= 1.0x, statistics included)")
     for label in ("scoring", "finetune_step", "sampling"):
         print(f"{label}: float32 time / bf16 time {prec[label]:.2f}x (the book uses bf16 only on CPUs with AMX)")
+    print(f"n-gram coverage curves, ranks vs tuple counting: {ngr['coverage']:.1f}x (identical curves)")
     key = "ppl_rel_diff_lm_eval" if "ppl_rel_diff_lm_eval" in agree else "ppl_rel_diff_transformers"
     print(f"perplexity relative difference ({key.removeprefix('ppl_rel_diff_')}): {agree[key]:.1e} (goal < 1e-3)")
 

@@ -68,3 +68,30 @@ def test_coverage_table_shape() -> None:
     assert t.query("model == 'base' and prompt == 'p2' and n == 4")["coverage"].item() == 1.0  # both contain [1, 2, 3, 4]
     with pytest.raises(ValueError):
         coverage_table({"base": [SEQS]}, ["p1", "p2"])
+
+
+def _reference_curve(seqs: list[list[int]], max_n: int) -> np.ndarray:
+    """Coverage by counting tuples, n by n (the definition)."""
+    return np.array([most_common_ngram(seqs, n)[1] for n in range(1, max_n + 1)])
+
+
+def test_coverage_curve_equals_tuple_counting_on_random_sets() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        vocab = int(rng.integers(2, 40))
+        seqs = [[int(t) for t in rng.integers(0, vocab, int(rng.integers(0, 30)))]
+                for _ in range(int(rng.integers(1, 20)))]
+        if trial % 3 == 0:  # a planted shared span in some of them
+            seqs = [s + [1, 2, 3, 4, 5, 6] if i % 2 else s for i, s in enumerate(seqs)]
+        np.testing.assert_array_equal(coverage_curve(seqs, 10), _reference_curve(seqs, 10))
+
+
+def test_coverage_curve_edge_cases() -> None:
+    np.testing.assert_array_equal(coverage_curve([[], []], 3), [0.0, 0.0, 0.0])
+    # no n-gram shared: one sequence's share up to the longest sequence, then nothing
+    np.testing.assert_array_equal(coverage_curve([[1, 2, 3], [4, 5]], 4), [0.5, 0.5, 0.5, 0.0])
+    # numpy arrays and large token ids (a real vocabulary) count the same as lists
+    big = [np.array([150_000, 7, 150_000, 7]), np.array([7, 150_000, 7])]
+    np.testing.assert_array_equal(coverage_curve(big, 4), [1.0, 1.0, 1.0, 0.5])
+    with pytest.raises(ValueError):
+        coverage_curve([], 3)

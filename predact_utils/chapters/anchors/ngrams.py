@@ -53,8 +53,49 @@ def most_common_ngram(sequences: Sequence[Sequence[int]], n: int) -> tuple[tuple
 
 
 def coverage_curve(sequences: Sequence[Sequence[int]], max_n: int = 32) -> np.ndarray:
-    """Coverage of the most common n-gram for n = 1..max_n (index n - 1)."""
-    return np.array([most_common_ngram(sequences, n)[1] for n in range(1, max_n + 1)])
+    """Coverage of the most common n-gram for n = 1..max_n (index n - 1).
+
+    The same values as :func:`most_common_ngram` for each n, computed for all n at once on integer arrays:
+    an n-gram is its (n-1)-gram prefix followed by one token, so ranking the pairs (prefix rank, token rank)
+    with one :func:`numpy.unique` ranks the distinct n-grams without hashing any tuple. An n-gram in two
+    sequences has a prefix in two sequences, so only occurrences whose prefix is shared are carried to the
+    next n; once no n-gram is shared, the coverage is one sequence's share for every n up to the longest
+    sequence. ``tests/test_ngrams.py`` checks it against :func:`most_common_ngram` on random and crafted sets;
+    ``benchmarks/bench_ngrams.py`` times the two.
+    """
+    if not sequences:
+        raise ValueError("no sequences")
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    out = np.zeros(max_n)
+    out[:min(max_n, int(lengths.max()))] = 1.0 / len(sequences)  # some sequence holds an n-gram
+    if lengths.sum() == 0:
+        return out
+    tokens = np.concatenate([np.asarray(s, dtype=np.int64).reshape(-1) for s in sequences if len(s)])
+    doc = np.repeat(np.arange(len(sequences), dtype=np.int64), lengths)
+    remaining = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(tokens), dtype=np.int64)
+    token_values, token_rank = np.unique(tokens, return_inverse=True)
+    n_tokens = len(token_values)
+    starts = np.arange(len(tokens), dtype=np.int64)  # where the carried occurrences start
+    rank = token_rank.reshape(-1).astype(np.int64)  # their n-gram's rank among the carried n-grams
+    n_ranks = n_tokens
+    for n in range(1, max_n + 1):
+        if n > 1:
+            fits = remaining[starts] >= n
+            starts = starts[fits]
+            if not len(starts):
+                break
+            pairs = rank[fits] * n_tokens + token_rank[starts + n - 1]
+            uniq, rank = np.unique(pairs, return_inverse=True)
+            rank = rank.reshape(-1)
+            n_ranks = len(uniq)
+        frequency = np.bincount(np.unique(doc[starts] * n_ranks + rank) % n_ranks, minlength=n_ranks)
+        best = int(frequency.max())
+        if best < 2:
+            break
+        out[n - 1] = best / len(sequences)
+        shared = frequency[rank] >= 2
+        starts, rank = starts[shared], rank[shared]
+    return out
 
 
 @dataclass(frozen=True)
