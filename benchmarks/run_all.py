@@ -10,6 +10,7 @@ import sys
 
 from benchmarks import (
     bench_lm_eval,
+    bench_mafft,
     bench_ngrams,
     bench_nucleus,
     bench_precision,
@@ -27,6 +28,8 @@ def main() -> None:
     scor = bench_scoring.main()
     print("\n== n-gram coverage ==")
     ngr = bench_ngrams.main()
+    print("\n== MAFFT build ==")
+    maf = bench_mafft.main()
     print("\n== perplexity agreement ==")
     agree = bench_lm_eval.main()
     print("\n== bf16 against float32 ==")
@@ -43,6 +46,8 @@ def main() -> None:
     for label in ("scoring", "finetune_step", "sampling"):
         print(f"{label}: float32 time / bf16 time {prec[label]:.2f}x (the book uses bf16 only on CPUs with AMX)")
     print(f"n-gram coverage curves, ranks vs tuple counting: {ngr['coverage']:.1f}x (identical curves)")
+    if maf:
+        print(f"MAFFT, patched build vs Debian's: {maf['mafft']:.1f}x (identical alignments)")
     key = "ppl_rel_diff_lm_eval" if "ppl_rel_diff_lm_eval" in agree else "ppl_rel_diff_transformers"
     print(f"perplexity relative difference ({key.removeprefix('ppl_rel_diff_')}): {agree[key]:.1e} (goal < 1e-3)")
 

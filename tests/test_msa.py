@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -98,7 +97,11 @@ def test_mafft_with_folding_still_returns_real_tokens() -> None:
 
 
 def test_missing_mafft_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(msa.shutil, "which", lambda name: None)
+    from predact_utils.chapters.anchors import mafftbin
+
+    monkeypatch.delenv("PREDACT_MAFFT", raising=False)
+    monkeypatch.setattr(mafftbin, "built_mafft", lambda folder=None: None)
+    monkeypatch.setattr(mafftbin.shutil, "which", lambda name: None)
     with pytest.raises(MafftError, match=r"apt-get install -y mafft"):
         run_mafft([b"abc", b"abd"])
 
@@ -122,12 +125,12 @@ def test_parse_options() -> None:
 
 
 def _fake_mafft(tmp_path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    """Put a fake ``mafft`` program first on PATH (hardening: broken installations)."""
+    """Run a fake ``mafft`` program, chosen by ``$PREDACT_MAFFT`` (hardening: broken installations)."""
     exe = tmp_path / "bin" / "mafft"
     exe.parent.mkdir()
     exe.write_text("#!/bin/sh\n" + body + "\n")
     exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{exe.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("PREDACT_MAFFT", str(exe))
 
 
 def test_mafft_timing_out_is_an_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,10 +47,14 @@ def test_every_problem_is_listed_at_once(mismatched_pair, tmp_path) -> None:
 
 
 def test_a_missing_model_and_missing_mafft_are_named(monkeypatch, tmp_path) -> None:
+    from predact_utils.chapters.anchors import mafftbin
+
     monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("PREDACT_MAFFT", raising=False)
+    monkeypatch.setattr(mafftbin, "build_dir", lambda: tmp_path / "no-build")
     problems = preflight.preflight(ROOT, f"{tmp_path / 'nope'},{paths.models_dir() / 'mini-s-sft'}", {}, "smoke", None)
     assert any(p.startswith("Base model") and "nope" in p for p in problems)
-    assert any("MAFFT is not installed" in p and "`mafft`" in p for p in problems)
+    assert any("MAFFT is not usable" in p and "apt-get install -y mafft" in p for p in problems)
 
 
 def test_disk_and_memory_against_the_pairs_weights(tmp_path) -> None:

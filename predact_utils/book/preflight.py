@@ -113,11 +113,16 @@ def folder_problems(folders: Mapping[str, Path]) -> list[str]:
 
 
 def mafft_problems() -> list[str]:
-    """MAFFT on the PATH (the anchor-span, planning and explorer chapters align with it)."""
-    if shutil.which("mafft"):
-        return []
-    return ["MAFFT is not installed (the anchor-span, planning and explorer chapters align generations with it): "
-            "install the Debian package `mafft` (`make setup` does), or put `mafft` on the PATH"]
+    """MAFFT (the anchor-span, planning and explorer chapters align with it): ``$PREDACT_MAFFT``, ``make setup``'s
+    build or ``mafft`` on the PATH (:func:`~predact_utils.chapters.anchors.mafftbin.mafft_path`)."""
+    from predact_utils.chapters.anchors.mafftbin import MafftError, mafft_path
+
+    try:
+        mafft_path()
+    except MafftError as exc:
+        return [f"MAFFT is not usable (the anchor-span, planning and explorer chapters align generations with it): "
+                f"{exc}"]
+    return []
 
 
 def resource_problems(weight_bytes: int, download_bytes: int, cache: Path, *, disk_free: int | None = None,

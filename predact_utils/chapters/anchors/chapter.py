@@ -19,6 +19,7 @@ import pandas as pd
 from predact_utils.chapters.anchors import tables
 from predact_utils.chapters.anchors.analysis import AnchorSpan, SankeyGraph, alignment_summary, anchor_spans
 from predact_utils.chapters.anchors.controls import control_indices
+from predact_utils.chapters.anchors.mafftbin import mafft_build
 from predact_utils.chapters.anchors.msa import Alignment, align_prompts, mafft_version, parse_options
 from predact_utils.chapters.anchors.ngrams import PAPER_REPORTED, coverage_table
 from predact_utils.chapters.anchors.plots import (
@@ -174,6 +175,8 @@ class Results:
     #: the stage table's other cells (the other built pairs of the list, and RLHF vs SFT): each cell with the
     #: claims' measures on it (:func:`~predact_utils.chapters.anchors.stages.stage_measures`)
     stage_cells: list[tuple[StageSides, list[StageMeasure]]] = field(default_factory=list)
+    #: which MAFFT program ran (:func:`~predact_utils.chapters.anchors.mafftbin.mafft_build`)
+    mafft_build: str = ""
 
     @property
     def role_colors(self) -> tuple[str, str]:
@@ -270,7 +273,7 @@ def run(settings: Settings) -> Results:
         check_prompts=check_n, overflow_table=overflow, sankey_example=sankey_example,
         sankey_examples=sankey_examples, curves=curves, edges=edges, position_diff=diff, position_band=(lo, hi),
         ngram_bands=bands, alignments=alignments, spans=spans, tokenizer=tokenizer,
-        stage_cells=stage_cells, **ctrl)
+        stage_cells=stage_cells, mafft_build=mafft_build(), **ctrl)
 
 
 def _overflow_rows(s: Settings, runs: dict[str, Any], alignments: dict[str, list[Alignment]],
@@ -314,7 +317,7 @@ def numbers(results: Results) -> dict[str, str]:
     out["an_shared_pct"] = f"{100 * s.shared_min_share:.0f}%"
     out["an_overflow"] = f"{s.mafft_overflow}"
     out["an_mafft_opts"] = " ".join(r.mafft_options) or "(none)"
-    out["an_mafft_version"] = r.mafft_version
+    out["an_mafft_version"] = f"{r.mafft_version}; {r.mafft_build}" if r.mafft_build else r.mafft_version
     out["an_mafft_seconds"] = f"{r.mafft_seconds:.0f}"
     for role in ROLES:
         row = r.fold_summary.loc[names[role]]

@@ -19,16 +19,16 @@ what the book reports, because :func:`align_generations` decodes the aligned
 rows back to the *real* token ids (each row's non-gap symbols are, in order,
 exactly that generation's tokens), and every analysis compares real token ids.
 
-MAFFT is an external program (Debian package ``mafft``). When it is missing,
-fails or times out, :class:`MafftError` says so and how to install it; there
-is no fallback aligner, because a different aligner would change the results.
+MAFFT is an external program (Debian package ``mafft``, or the faster build with
+identical output that ``make setup`` makes: :mod:`~predact_utils.chapters.anchors.mafftbin`).
+When it is missing, fails or times out, :class:`MafftError` says so and how to install it;
+there is no fallback aligner, because a different aligner would change the results.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import tempfile
 from collections import Counter
@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from predact_utils.chapters.anchors.mafftbin import INSTALL_HINT, MafftError, mafft_path
 from predact_utils.runs.cache import ArtifactCache, stable_hash
 
 #: Bytes MAFFT's text mode cannot take as symbols (FASTA syntax, gap, whitespace).
@@ -46,12 +47,6 @@ FORBIDDEN: frozenset[int] = frozenset(b"><=- \r\n")
 ALPHABET: bytes = bytes(b for b in range(1, 256) if b not in FORBIDDEN)
 CODE_VERSION = "msa-1"  # bump when a change alters alignments, to invalidate cached ones
 GAP = -1  # token id of a gap in a decoded alignment
-INSTALL_HINT = ("MAFFT is provided by the Debian/Ubuntu package 'mafft': install it with "
-                "`apt-get install -y mafft` (or `conda install -c bioconda mafft`), then re-run.")
-
-
-class MafftError(RuntimeError):
-    """MAFFT is missing, failed or timed out; the message says what happened and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -133,14 +128,6 @@ class Alignment:
     def positions(self, s: int) -> np.ndarray:
         """Column index of each token of sequence ``s``, in order."""
         return np.flatnonzero(self.columns[s] != GAP)
-
-
-def mafft_path() -> str:
-    """Path of the ``mafft`` executable, or :class:`MafftError` with the install command."""
-    exe = shutil.which("mafft")
-    if exe is None:
-        raise MafftError("the `mafft` program was not found on PATH. " + INSTALL_HINT)
-    return exe
 
 
 def _fasta(records: Sequence[bytes]) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from predact_utils.chapters.anchors.mafftbin import mafft_build
 from predact_utils.chapters.anchors.msa import mafft_version, parse_options
 from predact_utils.chapters.explorer.analysis import (
     ROLES,
@@ -142,7 +143,7 @@ class Results:
     temperatures: list[float]
     top_ps: list[float]
     config: ExplorerConfig
-    mafft: str  # MAFFT's version string
+    mafft: str  # MAFFT's version string and which program ran (mafftbin.mafft_build)
     table: pd.DataFrame  # grid_table: per role and setting, means over the prompts
     seconds: float = 0.0
     grid: ExplorerGrid | None = None
@@ -169,7 +170,7 @@ def run(settings: Settings) -> Results:
     config = settings.explorer_config()
     spec, not_built = first_available_pair(settings.pair_list)
     models = load_pair(spec)
-    version = mafft_version()
+    version = f"{mafft_version()}; {mafft_build()}"
     t0 = time.perf_counter()
     grid = run_grid(models, rows, grid_t, grid_p, n=settings.n_samples, max_new_tokens=settings.tokens_used,
                     seed=settings.seed, config=config)
