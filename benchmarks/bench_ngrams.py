@@ -1,8 +1,7 @@
 """n-gram coverage curves: the rank version of ``ngrams.coverage_curve`` vs counting tuples n by n.
 
-Workload: ``BENCH_PROMPTS`` prompt sets (default 8) of 100 generations x 128 tokens over an 8,192-token
-vocabulary, the shape of chapter 04's sets: half of the sets diverse (random tokens, as a Base model's
-answers), half with a planted 40-token span in every other generation (as an aligned model's anchors).
+Workload: ``BENCH_PROMPTS`` prompt sets (default 8) of 100 generations of 50-128 tokens over an 8,192-token
+vocabulary (:func:`benchmarks.common.planted_prompt_sets`: half diverse, half with a planted 40-token span).
 Curves to n = 32, as the chapter draws them. The two versions are timed alternately in this process and
 must return the same curves (the benchmark fails otherwise).
 """
@@ -10,11 +9,10 @@ must return the same curves (the benchmark fails otherwise).
 from __future__ import annotations
 
 import os
-import statistics
 
 import numpy as np
 
-from benchmarks.common import interleaved
+from benchmarks.common import checked_ratio, interleaved, planted_prompt_sets
 from predact_utils.chapters.anchors.ngrams import coverage_curve, most_common_ngram
 
 
@@ -23,26 +21,10 @@ def tuple_counting(seqs: list[list[int]], max_n: int) -> np.ndarray:
     return np.array([most_common_ngram(seqs, n)[1] for n in range(1, max_n + 1)])
 
 
-def prompt_sets(n_sets: int, seed: int = 0) -> list[list[list[int]]]:
-    """Half diverse sets, half with a planted shared span (deterministic)."""
-    rng = np.random.default_rng(seed)
-    sets = []
-    for k in range(n_sets):
-        span = rng.integers(0, 8192, 40)
-        seqs = []
-        for j in range(100):
-            s = rng.integers(0, 8192, int(rng.integers(64, 129)))
-            if k % 2 and j % 2 == 0:
-                s[10:50] = span
-            seqs.append([int(t) for t in s])
-        sets.append(seqs)
-    return sets
-
-
 def main() -> dict[str, float]:
     n_sets = int(os.environ.get("BENCH_PROMPTS", "8"))
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
-    sets = prompt_sets(n_sets)
+    sets = planted_prompt_sets(n_sets)
     out: dict[str, list[np.ndarray]] = {}
 
     def run(name: str, fn) -> None:  # noqa: ANN001
@@ -50,9 +32,8 @@ def main() -> dict[str, float]:
 
     times = interleaved({"tuples": lambda: run("tuples", tuple_counting),
                          "ranks": lambda: run("ranks", coverage_curve)}, repeats)
-    if not all(np.array_equal(a, b) for a, b in zip(out["tuples"], out["ranks"], strict=True)):
-        raise SystemExit("the two versions disagree: the rank version is wrong")
-    t_tuples, t_ranks = statistics.median(times["tuples"]), statistics.median(times["ranks"])
+    same = all(np.array_equal(a, b) for a, b in zip(out["tuples"], out["ranks"], strict=True))
+    t_tuples, t_ranks = checked_ratio(times, "tuples", "ranks", same, "coverage curves")
     print(f"{n_sets} sets of 100 generations, curves to n = 32: tuple counting {t_tuples:.2f} s, "
           f"ranks {t_ranks:.3f} s: {t_tuples / t_ranks:.1f}x; curves identical")
     return {"coverage": t_tuples / t_ranks}

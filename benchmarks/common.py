@@ -104,3 +104,31 @@ def count_params(model: torch.nn.Module, *, exclude_embeddings: bool = True) -> 
     if exclude_embeddings and emb.data_ptr() != out.data_ptr():
         total -= emb.numel()
     return total
+
+
+def planted_prompt_sets(n_sets: int, *, vocab: int = 8192, seed: int = 0) -> list[list[list[int]]]:
+    """``n_sets`` prompts' worth of 100 generations of 50-128 random tokens, the shape of chapter 04's sets:
+    even sets diverse (as a Base model's answers), odd sets with one 40-token span at tokens 10-49 in two of
+    every three generations (as an aligned model's anchors). Deterministic."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sets = []
+    for k in range(n_sets):
+        span = rng.integers(0, vocab, 40)
+        seqs = []
+        for j in range(100):
+            s = rng.integers(0, vocab, int(rng.integers(50, 129)))
+            if k % 2 and j % 3:
+                s[10:50] = span
+            seqs.append([int(t) for t in s])
+        sets.append(seqs)
+    return sets
+
+
+def checked_ratio(times: dict[str, list[float]], slow: str, fast: str, same: bool, what: str) -> tuple[float, float]:
+    """Median seconds of ``slow`` and ``fast`` (keys of ``times``); stops the benchmark when the two did not
+    compute the same result (``same``), since a faster wrong answer is no speed-up (``what`` names it)."""
+    if not same:
+        raise SystemExit(f"{fast} and {slow} computed different {what}: {fast} is wrong")
+    return statistics.median(times[slow]), statistics.median(times[fast])
