@@ -62,7 +62,8 @@ CASES = [
          "cannot write there", 2),
     Case("an unknown PREDACT_DTYPE", ["run", "--pair", "mini-s-dpo"], {"PREDACT_DTYPE": "fp8"},
          "unknown dtype 'fp8' in $PREDACT_DTYPE", 2),
-    Case("MAFFT not installed", ["run", "--pair", "mini-s-dpo"], {"PATH": "{tmp}/no-bin"}, "MAFFT is not installed", 2),
+    Case("MAFFT not usable", ["run", "--pair", "mini-s-dpo"], {"PREDACT_MAFFT": "{tmp}/no-bin/mafft"},
+         "MAFFT is not usable", 2),
     Case("a full disk", ["run", "--pair", "mini-s-dpo"], {"SIMULATE_FULL_DISK": "1"}, "disk: 0.0 GiB free", 2),
     Case("an unknown plan pair", ["plan", "--pair", "nobody/base", "nobody/chat"], {}, "PREDACT_ALLOW_DOWNLOAD=1", 2),
 ]
