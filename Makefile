@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256
 
 .PHONY: setup system-packages book book-smoke test unit book-checks lint sync data data-sources miniature bench book-time determinism concurrency gpu-check clean
 
-# MAFFT built from Debian's source with third_party/mafft/zero-skip.patch (identical alignments, ~5x faster);
+# MAFFT built from Debian's source with third_party/mafft/zero-skip.patch (identical alignments, faster: benchmarks/bench_mafft.py);
 # `make setup MAFFT_BUILD=` skips it, and the book then runs Debian's /usr/bin/mafft.
 MAFFT_BUILD := $(VENV)/opt/mafft/.predact-build
 

@@ -1,6 +1,6 @@
 """MAFFT: the patched build of ``make setup`` (third_party/mafft) vs Debian's ``/usr/bin/mafft``.
 
-Workload: ``BENCH_PROMPTS`` prompt sets (default 6) of 100 generations of 40-128 tokens, mapped to MAFFT's text
+Workload: ``BENCH_PROMPTS`` prompt sets (default 6) of 100 generations of 50-128 tokens, mapped to MAFFT's text
 symbols as chapter 04 maps them (:class:`~predact_utils.chapters.anchors.msa.SymbolMap`, 32 overflow symbols):
 half diverse (as a Base model's answers), half with a planted 40-token span in two of three generations (as an
 aligned model's anchors). Options ``--retree 2 --maxiterate 0`` (the book's). The two programs are timed

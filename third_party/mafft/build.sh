@@ -22,7 +22,7 @@ done
 if ! echo "$sha256  $work/src.tar.gz" | sha256sum -c --quiet - 2>/dev/null; then
   echo "build.sh: MAFFT's source could not be downloaded or has the wrong SHA-256 (expected $sha256)." >&2
   echo "  Download mafft_7.505.orig.tar.gz from Debian by hand, or set PREDACT_MAFFT to Debian's /usr/bin/mafft" >&2
-  echo "  (same alignments, about 5x slower) and skip this step with 'make setup MAFFT_BUILD='." >&2
+  echo "  (same alignments, slower) and skip this step with 'make setup MAFFT_BUILD='." >&2
   exit 1
 fi
 tar xzf "$work/src.tar.gz" -C "$work"

@@ -7,7 +7,7 @@ whose frequency in the column is zero. Each sum still adds the same nonzero term
 same order, and adding ``0 * x`` never changed a sum, so the alignments are byte for byte
 those of Debian's ``mafft`` (``tests/test_mafft_build.py``); in text mode, with 256
 symbols, that sum was about 84% of MAFFT's time, and the patched build aligns a prompt's
-100 generations about 5x faster (``benchmarks/bench_mafft.py``).
+100 generations several times faster (``benchmarks/bench_mafft.py`` measures it).
 
 Order of preference: ``$PREDACT_MAFFT`` (a path to a ``mafft`` script), then that build,
 then ``mafft`` on the PATH. Because the outputs are identical, the artifact cache keys
@@ -68,7 +68,8 @@ def mafft_build() -> str:
     path = mafft_path()
     if os.environ.get("PREDACT_MAFFT"):
         return f"the program at {path} ($PREDACT_MAFFT)"
-    if built_mafft() is not None and Path(path) == built_mafft():
-        return ("built by `make setup` from Debian's source with predact's zero-term patch, whose alignments are "
-                "byte-identical to Debian's and about 5x faster")
-    return f"{path}"
+    built = built_mafft()
+    if built is not None and Path(path) == built:
+        return ("built by `make setup` from Debian's source with predact's zero-term patch (alignments "
+                "byte-identical to Debian's; third_party/mafft)")
+    return path
