@@ -11,6 +11,7 @@ import sys
 from benchmarks import (
     bench_lm_eval,
     bench_mafft,
+    bench_mixture,
     bench_ngrams,
     bench_nucleus,
     bench_precision,
@@ -30,6 +31,8 @@ def main() -> None:
     ngr = bench_ngrams.main()
     print("\n== MAFFT build ==")
     maf = bench_mafft.main()
+    print("\n== frontier: mixing path, parents kept ==")
+    mix = bench_mixture.main()
     print("\n== perplexity agreement ==")
     agree = bench_lm_eval.main()
     print("\n== bf16 against float32 ==")
@@ -48,6 +51,8 @@ def main() -> None:
     print(f"n-gram coverage curves, ranks vs tuple counting: {ngr['coverage']:.1f}x (identical curves)")
     if maf:
         print(f"MAFFT, patched build vs Debian's: {maf['mafft']:.1f}x (identical alignments)")
+    print(f"frontier gold scoring at 9 mixing points, parents kept vs both parents each time: {mix['mixture']:.1f}x "
+          "(identical log-probabilities)")
     key = "ppl_rel_diff_lm_eval" if "ppl_rel_diff_lm_eval" in agree else "ppl_rel_diff_transformers"
     print(f"perplexity relative difference ({key.removeprefix('ppl_rel_diff_')}): {agree[key]:.1e} (goal < 1e-3)")
 

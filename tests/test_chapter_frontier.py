@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
@@ -145,15 +146,20 @@ def test_measure_pair_shares_the_two_ends_of_the_paths(monkeypatch):
     class Pair:
         base, aligned = "B", "A"
 
+    class Point(NamedTuple):  # a stand-in for a LoadedModel: the chapter reads its ``model``
+        path: str
+        a: float
+        model: None = None
+
     calls = []
     monkeypatch.setattr(chapter_module, "load_pair", lambda spec: Pair())
-    monkeypatch.setattr(chapter_module, "PATHS", (("interp", lambda b, al, a: ("interp", a)),
-                                                  ("mix", lambda b, al, a: ("mix", a))))
+    monkeypatch.setattr(chapter_module, "PATHS", (("interp", lambda b, al, a: Point("interp", a)),
+                                                  ("mix", lambda b, al, a: Point("mix", a))))
     monkeypatch.setattr(chapter_module, "world_modeling", lambda point, gold: calls.append(point) or {"wm": 1})
-    monkeypatch.setattr(chapter_module, "agent_behaviour", lambda point, *args, **kw: {"tag": point})
+    monkeypatch.setattr(chapter_module, "agent_behaviour", lambda point, *args, **kw: {"tag": point[:2]})
     settings = chapter.Settings.from_values({})
     recs = chapter_module.measure_pair(Spec(), [0.0, 0.5, 1.0], None, None, [], settings)
-    assert calls == [("interp", 0.0), ("interp", 0.5), ("interp", 1.0), ("mix", 0.5)]
+    assert [c[:2] for c in calls] == [("interp", 0.0), ("interp", 0.5), ("interp", 1.0), ("mix", 0.5)]
     assert [(r["path"], r["a"], r["tag"]) for r in recs] == [
         ("interp", 0.0, ("interp", 0.0)), ("interp", 0.5, ("interp", 0.5)), ("interp", 1.0, ("interp", 1.0)),
         ("mix", 0.0, ("interp", 0.0)), ("mix", 0.5, ("mix", 0.5)), ("mix", 1.0, ("interp", 1.0))]

@@ -130,3 +130,41 @@ def test_interpolation_mixes_a_tied_embedding_once() -> None:
     for k, v in mid.state_dict().items():  # every tensor, the tied one included, is the weighted mean
         torch.testing.assert_close(v, 0.75 * sa[k] + 0.25 * sb[k], msg=k)
     assert torch.equal(a.state_dict()["lm_head.weight"], sa["lm_head.weight"])  # the parents are not changed
+
+
+def test_mixing_path_reuses_the_parents_scores_bit_for_bit(pair):
+    """Scoring the same inputs at several a runs each parent once per batch; the mixtures built from the
+    kept log-probabilities equal those computed afresh exactly, and sampling (with a cache) is untouched."""
+    from predact_utils.chapters.frontier.models import ParentLogprobs
+
+    base, aligned = pair
+    kept = ParentLogprobs()
+    grid = (0.2, 0.5, 0.9)
+    for a in grid:
+        mixed = mixture_model(base, aligned, a)
+        with mixed.model.reusing(kept):
+            reused = _lp(mixed)
+        np.testing.assert_array_equal(reused, _lp(mixture_model(base, aligned, a)))
+    batches = kept.computed
+    assert batches >= 1 and kept.reused == batches * (len(grid) - 1)
+    assert kept.kept_bytes > 0
+    params = SamplingParams(n=2, max_new_tokens=5, seed=1)
+    mixed = mixture_model(base, aligned, 0.5)
+    with mixed.model.reusing(kept):
+        inside = generate(mixed.model, aligned.tokenizer, [[1, 5, 9]], params, progress=False)
+    outside = generate(mixed.model, aligned.tokenizer, [[1, 5, 9]], params, progress=False)
+    assert [g.token_ids for g in inside[0]] == [g.token_ids for g in outside[0]]
+    assert kept.computed == batches  # calls with a key/value cache are neither kept nor looked up
+    assert mixed.model.parents is None  # the block hands the kept scores back
+
+
+def test_parent_scores_past_the_memory_cap_are_computed_each_time(pair):
+    from predact_utils.chapters.frontier.models import ParentLogprobs
+
+    base, aligned = pair
+    kept = ParentLogprobs(max_bytes=0)
+    for a in (0.3, 0.7):
+        mixed = mixture_model(base, aligned, a)
+        with mixed.model.reusing(kept):
+            np.testing.assert_array_equal(_lp(mixed), _lp(mixture_model(base, aligned, a)))
+    assert kept.reused == 0 and kept.kept_bytes == 0 and kept.computed >= 2

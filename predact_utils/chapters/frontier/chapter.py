@@ -23,7 +23,13 @@ from predact_utils.chapters.frontier.measure import (
     with_costs,
     world_modeling,
 )
-from predact_utils.chapters.frontier.models import grid_points, interpolated_model, mixture_model
+from predact_utils.chapters.frontier.models import (
+    MixtureLM,
+    ParentLogprobs,
+    grid_points,
+    interpolated_model,
+    mixture_model,
+)
 from predact_utils.lm.models import load_pair
 from predact_utils.lm.registry import PairSpec, available_pairs
 from predact_utils.lm.reward import load_reward_model
@@ -114,9 +120,11 @@ def gold_set(settings: Settings) -> GoldSet:
 def measure_pair(spec: PairSpec, grid: list[float], gold: GoldSet, params: SamplingParams,
                  rows: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
     """One record per path and ``a``; both paths start at Base and end at aligned (tested), so the two ends
-    are measured once and shared."""
+    are measured once and shared, and the mixing path's points score the gold text with one forward pass of
+    each parent in all (:class:`~predact_utils.chapters.frontier.models.ParentLogprobs`)."""
     pair = load_pair(spec)
     reward = load_reward_model(spec.reward_location()) if spec.reward else None
+    gold_parents = ParentLogprobs()
     ends: dict[float, dict[str, float]] = {}
     records = []
     for path, make in PATHS:
@@ -126,7 +134,11 @@ def measure_pair(spec: PairSpec, grid: list[float], gold: GoldSet, params: Sampl
                 rec.update(ends[a])
             else:
                 point = make(pair.base, pair.aligned, a)
-                m = world_modeling(point, gold)
+                if isinstance(point.model, MixtureLM):
+                    with point.model.reusing(gold_parents):
+                        m = world_modeling(point, gold)
+                else:
+                    m = world_modeling(point, gold)
                 m.update(agent_behaviour(point, params, rows, ngram=settings.ngram, reward=reward,
                                          reward_per_prompt=settings.reward_per_prompt))
                 rec.update(m)

@@ -8,7 +8,10 @@
 2. **Log-probability mixing** at decoding time (:class:`MixtureLM`):
    ``log p_a(v | x) = (1 - a) log p_base(v | x) + a log p_aligned(v | x) - log Z``,
    renormalised over the vocabulary at every position, i.e. a normalised
-   geometric mixture of the two next-token distributions.
+   geometric mixture of the two next-token distributions. Scoring the same
+   inputs at several ``a`` (the gold text of world modeling) runs each parent
+   once per input: :class:`ParentLogprobs` keeps the parents' log-probabilities
+   and :meth:`MixtureLM.reusing` hands them to every point of the path.
 
 Both return a :class:`~predact_utils.lm.models.LoadedModel`, so the sampler, the
 scorer and the artifact cache treat every point of a path like any other model;
@@ -18,6 +21,9 @@ its cache id names the two parents' fingerprints and ``a``.
 from __future__ import annotations
 
 import copy
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,12 +93,65 @@ def interpolated_model(base: LoadedModel, aligned: LoadedModel, a: float, role: 
                   revision=INTERP_REVISION)
 
 
-def mix_logprobs(base_logits: torch.Tensor, aligned_logits: torch.Tensor, a: float) -> torch.Tensor:
-    """Normalised ``(1 - a) log p_base + a log p_aligned`` over the last axis (float32)."""
-    lb = torch.log_softmax(base_logits.float(), dim=-1)
-    la = torch.log_softmax(aligned_logits.float(), dim=-1)
+def parent_logprobs(logits: torch.Tensor) -> torch.Tensor:
+    """One parent's log-probabilities over the last axis (float32), the input of :func:`mix_parent_logprobs`."""
+    return torch.log_softmax(logits.float(), dim=-1)
+
+
+def mix_parent_logprobs(lb: torch.Tensor, la: torch.Tensor, a: float) -> torch.Tensor:
+    """Normalised ``(1 - a) lb + a la`` over the last axis, from the parents' log-probabilities."""
     mixed = (1.0 - a) * lb + a * la
     return mixed - torch.logsumexp(mixed, dim=-1, keepdim=True)
+
+
+def mix_logprobs(base_logits: torch.Tensor, aligned_logits: torch.Tensor, a: float) -> torch.Tensor:
+    """Normalised ``(1 - a) log p_base + a log p_aligned`` over the last axis (float32)."""
+    return mix_parent_logprobs(parent_logprobs(base_logits), parent_logprobs(aligned_logits), a)
+
+
+def _inputs_key(*tensors: torch.Tensor | None, keep: int) -> str:
+    """A digest of a forward call's inputs (shapes and values), what :class:`ParentLogprobs` is keyed by."""
+    h = hashlib.sha256(str(keep).encode())
+    for t in tensors:
+        if t is None:
+            h.update(b"none")
+        else:
+            h.update(str(tuple(t.shape)).encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+class ParentLogprobs:
+    """The Base and aligned log-probabilities of scoring calls, kept so that the points of the mixing path
+    score the same inputs with one forward pass of each parent in all.
+
+    A parent's log-probabilities depend on the input alone, not on ``a``, so the mixture built from kept
+    values is the one computed afresh, bit for bit (tested). Kept on the CPU, up to ``max_bytes``; calls
+    past that are computed as usual.
+    """
+
+    def __init__(self, max_bytes: int = 4 * 2**30) -> None:
+        self.max_bytes = max_bytes
+        self.kept_bytes = 0
+        self.computed = 0
+        self.reused = 0
+        self._kept: dict[str, tuple[torch.Tensor, torch.Tensor, torch.device]] = {}
+
+    def get(self, key: str, compute: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor,
+                                                                                                 torch.Tensor]:
+        """The parents' log-probabilities for ``key``: the kept ones (on the device they were computed on),
+        else ``compute()``, kept if they fit."""
+        if key in self._kept:
+            self.reused += 1
+            lb, la, device = self._kept[key]
+            return lb.to(device), la.to(device)
+        lb, la = compute()
+        self.computed += 1
+        size = lb.numel() * lb.element_size() + la.numel() * la.element_size()
+        if self.kept_bytes + size <= self.max_bytes:
+            self._kept[key] = (lb.cpu(), la.cpu(), lb.device)
+            self.kept_bytes += size
+        return lb, la
 
 
 class _CacheView(DynamicCache):
@@ -127,6 +186,17 @@ class MixtureLM(torch.nn.Module):
         if getattr(self.config, "layer_types", None) is not None:
             self.config.layer_types = list(base.config.layer_types) + list(aligned.config.layer_types)
         self.generation_config = base.generation_config
+        self.parents: ParentLogprobs | None = None
+
+    @contextmanager
+    def reusing(self, parents: ParentLogprobs) -> Iterator[MixtureLM]:
+        """Within the block, calls without a key/value cache (scoring) take the parents' log-probabilities
+        from ``parents`` when another point of the path already computed them for the same inputs."""
+        self.parents = parents
+        try:
+            yield self
+        finally:
+            self.parents = None
 
     def get_input_embeddings(self) -> Any:
         return self.base.get_input_embeddings()
@@ -141,9 +211,17 @@ class MixtureLM(torch.nn.Module):
             views = (_CacheView(cache.layers[: self.n_base]), _CacheView(cache.layers[self.n_base :]))
         common = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids,
                   "use_cache": use_cache, "logits_to_keep": logits_to_keep}
-        lb = self.base(cache=views[0], **common).logits
-        la = self.aligned(cache=views[1], **common).logits.to(lb.device)
-        return _Output(mix_logprobs(lb, la, self.a))
+
+        def parents() -> tuple[torch.Tensor, torch.Tensor]:
+            lb = parent_logprobs(self.base(cache=views[0], **common).logits)
+            return lb, parent_logprobs(self.aligned(cache=views[1], **common).logits.to(lb.device))
+
+        if self.parents is not None and cache is None:
+            key = _inputs_key(input_ids, attention_mask, position_ids, keep=logits_to_keep)
+            lb, la = self.parents.get(key, parents)
+        else:
+            lb, la = parents()
+        return _Output(mix_parent_logprobs(lb, la, self.a))
 
 
 def mixture_model(base: LoadedModel, aligned: LoadedModel, a: float, role: str = "aligned") -> LoadedModel:
