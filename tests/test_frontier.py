@@ -168,3 +168,17 @@ def test_parent_scores_past_the_memory_cap_are_computed_each_time(pair):
         with mixed.model.reusing(kept):
             np.testing.assert_array_equal(_lp(mixed), _lp(mixture_model(base, aligned, a)))
     assert kept.reused == 0 and kept.kept_bytes == 0 and kept.computed >= 2
+
+
+def test_gold_set_is_encoded_once_per_tokenizer(pair):
+    from predact_utils.chapters.collapse.analysis import gold_text_set
+    from predact_utils.chapters.frontier.measure import GoldSet
+
+    base, aligned = pair
+    texts = ["the cat sat on the mat", "a b c d e f", "hello world again"]
+    gold = GoldSet(texts, ["c1", "c1", "c2"], {"c1": "lit", "c2": "tech"}, max_tokens=4)
+    ts = gold.text_set(aligned.tokenizer)
+    assert gold.text_set(aligned.tokenizer) is ts
+    ref = gold_text_set(aligned.tokenizer, texts, ["c1", "c1", "c2"], 4)
+    assert ts.sequences == ref.sequences and ts.score_from == ref.score_from and ts.groups == ref.groups
+    assert gold.text_set(base.tokenizer) is not ts  # another tokenizer object is encoded on its own

@@ -131,3 +131,32 @@ def test_the_auto_rule_picks_lora_above_the_threshold() -> None:
     assert FinetuneBudget(method="full").method_for(10**12) == "full"
     with pytest.raises(ValueError, match="method must be one of"):
         FinetuneBudget(method="qlora")
+
+
+def test_a_corpus_is_tokenized_once_per_tokenizer_for_fig_2b(tiny_tokenizer, tiny_pair_dir, tmp_path,
+                                                             monkeypatch) -> None:
+    """Two models loaded from two folders carry two tokenizer objects that encode alike: the corpus is
+    tokenized once, and the blocks are those of ``training_blocks``; a tokenizer of another vocabulary gets
+    its own."""
+    from conftest import make_tokenizer
+
+    from predact_utils.chapters.worldmodel.finetune import CorpusBlocks, finetuned_test_scores
+    from predact_utils.lm.models import load_model
+
+    text = ["the cat sat on the mat. " * 20, "a dog ran in the park. " * 20]
+    budget = FinetuneBudget(steps=1, block=16, batch=2, lr=1e-3, max_train_tokens=400)
+    shared = CorpusBlocks(text, budget, seed=0)
+    first = load_model(str(tiny_pair_dir / "tiny-base"), role="base")
+    second = load_model(str(tiny_pair_dir / "tiny-rlhf"), role="aligned")
+    assert first.tokenizer is not second.tokenizer
+    a, b = shared.for_tokenizer(first.tokenizer), shared.for_tokenizer(second.tokenizer)
+    assert shared.made == 1 and a is b
+    np.testing.assert_array_equal(a, training_blocks(first.tokenizer, text, budget, seed=0))
+    other = make_tokenizer(vocab_size=280)
+    np.testing.assert_array_equal(shared.for_tokenizer(other), training_blocks(other, text, budget, seed=0))
+    assert shared.made == 2
+    monkeypatch.setenv("PREDACT_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ValueError, match="other texts, budget or seed"):
+        finetuned_test_scores(first, text[:1], ["a test"], budget, seed=0, blocks=shared)
+    with pytest.raises(ValueError, match="other texts, budget or seed"):
+        finetuned_test_scores(first, text, ["a test"], budget, seed=1, blocks=shared)

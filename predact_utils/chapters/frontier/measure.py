@@ -16,14 +16,14 @@ mean reward-model score.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from predact_utils.chapters.anchors.ngrams import most_common_ngram
-from predact_utils.chapters.collapse.analysis import generation_text_set, gold_text_set, summarize
+from predact_utils.chapters.collapse.analysis import TextSet, generation_text_set, gold_text_set, summarize
 from predact_utils.lm.diststats import DistStatsConfig
 from predact_utils.lm.models import LoadedModel
 from predact_utils.lm.reward import reward_scores
@@ -48,11 +48,22 @@ class GoldSet:
     corpora: list[str]
     categories: dict[str, str]
     max_tokens: int
+    #: the token sequences, made once per tokenizer object (every point of a path shares its pair's)
+    _encoded: list[tuple[Any, TextSet]] = field(default_factory=list, compare=False, repr=False)
+
+    def text_set(self, tokenizer: Any) -> TextSet:
+        """The documents encoded by ``tokenizer`` and cut to ``max_tokens`` (:func:`gold_text_set`)."""
+        for tok, ts in self._encoded:
+            if tok is tokenizer:
+                return ts
+        ts = gold_text_set(tokenizer, self.texts, self.corpora, self.max_tokens)
+        self._encoded.append((tokenizer, ts))
+        return ts
 
 
 def world_modeling(lm: LoadedModel, gold: GoldSet) -> dict[str, float]:
     """Per-category mean log-perplexity of ``lm`` on the gold set, and their mean (``wm_log_ppl``)."""
-    ts = gold_text_set(lm.tokenizer, gold.texts, gold.corpora, gold.max_tokens)
+    ts = gold.text_set(lm.tokenizer)
     s = summarize(cached_token_logprobs(lm, ts.sequences, score_from=ts.score_from, progress=False), ts.groups)
     per_corpus = {}
     for c in dict.fromkeys(s.groups):

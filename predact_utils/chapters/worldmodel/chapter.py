@@ -25,7 +25,7 @@ from predact_utils.chapters.worldmodel.analysis import (
     pair_table,
     summary_by_category,
 )
-from predact_utils.chapters.worldmodel.finetune import FinetuneBudget, finetuned_test_scores
+from predact_utils.chapters.worldmodel.finetune import CorpusBlocks, FinetuneBudget, finetuned_test_scores
 from predact_utils.lm.models import load_model
 from predact_utils.lm.registry import PairSpec, available_pairs, pair_entries, rlhf_vs_sft
 from predact_utils.plotting import set_style
@@ -127,9 +127,10 @@ def finetuned_scores(models: Mapping[str, Any], corpus_names: Sequence[str],
     for c in corpus_names:
         train_texts = [r["text"] for r in corpora.load_texts(c, "validation")]
         test_texts = texts[c][:settings.finetune_test_docs]
+        blocks = CorpusBlocks(train_texts, budget, settings.seed)  # tokenized once per tokenizer, not per model
         for ident, lm in models.items():
             nll, ntok = finetuned_test_scores(lm, train_texts, test_texts, budget, seed=settings.seed,
-                                              window=settings.window, stride=settings.stride)
+                                              window=settings.window, stride=settings.stride, blocks=blocks)
             out[(ident, c)] = DocScores(nll, ntok)
     return out
 

@@ -74,6 +74,38 @@ def training_blocks(tokenizer: Any, texts: Sequence[str], budget: FinetuneBudget
     return blocks_of(stream, budget.block, seed)
 
 
+def tokenizer_key(tokenizer: Any) -> str | None:
+    """What decides how a fast tokenizer encodes a corpus for training (its whole serialised pipeline and
+    end-of-text id), as a digest; ``None`` for a tokenizer without a serialisable backend."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    return stable_hash({"class": type(tokenizer).__name__, "backend": backend.to_str(), "eos": tokenizer.eos_token_id})
+
+
+class CorpusBlocks:
+    """One corpus' training blocks (:func:`training_blocks`), made once per tokenizer: the models of a family
+    share a tokenizer, so Fig. 2B tokenizes each corpus once instead of once per model. Tokenizers are the same
+    when :func:`tokenizer_key` is; one without a key is always tokenized afresh."""
+
+    def __init__(self, texts: Sequence[str], budget: FinetuneBudget, seed: int) -> None:
+        self.texts, self.budget, self.seed = list(texts), budget, seed
+        self.texts_hash = stable_hash(self.texts)
+        self.made = 0
+        self._blocks: dict[str, np.ndarray] = {}
+
+    def for_tokenizer(self, tokenizer: Any) -> np.ndarray:
+        """The blocks as ``tokenizer`` encodes the corpus."""
+        key = tokenizer_key(tokenizer)
+        if key is not None and key in self._blocks:
+            return self._blocks[key]
+        blocks = training_blocks(tokenizer, self.texts, self.budget, self.seed)
+        self.made += 1
+        if key is not None:
+            self._blocks[key] = blocks
+        return blocks
+
+
 def _training_args(tmp: str, budget: FinetuneBudget, seed: int, bf16: bool) -> TrainingArguments:
     return TrainingArguments(
         output_dir=tmp, per_device_train_batch_size=budget.batch, max_steps=budget.steps,
@@ -134,8 +166,10 @@ def tuned_model(model: Any, blocks: np.ndarray, budget: FinetuneBudget, seed: in
 
 def finetuned_test_scores(lm: Any, train_texts: Sequence[str], test_texts: Sequence[str], budget: FinetuneBudget,
                           seed: int = 0, window: int = 512, stride: int = 256,
-                          cache: ArtifactCache | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-document NLL sums and token counts on ``test_texts`` after fine-tuning on ``train_texts`` (cached)."""
+                          cache: ArtifactCache | None = None,
+                          blocks: CorpusBlocks | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-document NLL sums and token counts on ``test_texts`` after fine-tuning on ``train_texts`` (cached);
+    ``blocks``, made for the same texts, budget and seed, shares the tokenized corpus between models."""
     cache = cache or ArtifactCache()
     tok = lm.tokenizer
     test = encode_documents(tok, test_texts)
@@ -143,12 +177,18 @@ def finetuned_test_scores(lm: Any, train_texts: Sequence[str], test_texts: Seque
     shape = {k: v for k, v in asdict(budget).items() if k not in ("method", "lora_above", "lora_rank")}
     if method == "lora":
         shape["lora_rank"] = budget.lora_rank
-    inputs = {"model": lm.cache_id, "train": stable_hash(list(train_texts)), "test": stable_hash(test),
+    train_hash = stable_hash(list(train_texts))
+    if blocks is None:
+        blocks = CorpusBlocks(train_texts, budget, seed)
+    elif (blocks.texts_hash, blocks.budget, blocks.seed) != (train_hash, budget, seed):
+        raise ValueError("the shared training blocks were made for other texts, budget or seed than this "
+                         "fine-tuning's; make one CorpusBlocks per corpus and budget")
+    inputs = {"model": lm.cache_id, "train": train_hash, "test": stable_hash(test),
               "budget": shape, "method": method, "seed": seed, "window": window, "stride": stride,
               "code": "finetune-2"}
 
     def compute() -> dict[str, np.ndarray]:
-        with tuned_model(lm.model, training_blocks(tok, train_texts, budget, seed), budget, seed) as tuned:
+        with tuned_model(lm.model, blocks.for_tokenizer(tok), budget, seed) as tuned:
             scores = token_logprobs(tuned, test, window=window, stride=stride, progress=False)
         return {"nll": np.array([s.nll_sum for s in scores]), "tokens": np.array([s.n_scored for s in scores])}
 
