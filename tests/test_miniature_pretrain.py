@@ -45,6 +45,23 @@ def test_tokenize_corpus_appends_eos_and_caps(tok) -> None:
     ids = pt.tokenize_corpus(tok, ["ab", "cd"], cap_tokens=10_000)
     assert (ids == tok.eos_token_id).sum() == 2 and ids[-1] == tok.eos_token_id
     assert pt.tokenize_corpus(tok, TEXTS, cap_tokens=17).size == 17
+    assert pt.tokenize_corpus(tok, TEXTS, cap_tokens=100).dtype == np.uint16
+
+
+def test_tokenize_corpus_keeps_ids_of_a_large_vocabulary() -> None:
+    """A vocabulary past 65,536 tokens (Llama-3's 128k) is stored as uint32, every id intact."""
+
+    class Large:
+        eos_token_id = 128_001
+
+        def __len__(self) -> int:
+            return 128_256
+
+        def __call__(self, docs, add_special_tokens=False):  # noqa: ANN001, ANN204
+            return {"input_ids": [[70_000 + len(d), 5] for d in docs]}
+
+    ids = pt.tokenize_corpus(Large(), ["ab", "cde"], cap_tokens=100)
+    assert ids.dtype == np.uint32 and ids.tolist() == [70_002, 5, 128_001, 70_003, 5, 128_001]
 
 
 def test_blocks_are_a_seeded_permutation() -> None:

@@ -32,7 +32,9 @@ MAX_DOC_CHARS = 20_000
 
 
 def tokenize_corpus(tok: PreTrainedTokenizerFast, docs: Sequence[str], cap_tokens: int) -> np.ndarray:
-    """Token ids of ``docs`` in order, each document followed by end-of-text, up to ``cap_tokens``."""
+    """Token ids of ``docs`` in order, each document followed by end-of-text, up to ``cap_tokens``: ``uint16``
+    where the vocabulary fits (the miniature's), ``uint32`` for larger ones (Llama-3's 128k tokens)."""
+    dtype = np.uint16 if len(tok) <= np.iinfo(np.uint16).max + 1 else np.uint32
     out: list[np.ndarray] = []
     n = 0
     eos = tok.eos_token_id
@@ -40,12 +42,12 @@ def tokenize_corpus(tok: PreTrainedTokenizerFast, docs: Sequence[str], cap_token
     for i in range(0, len(docs), batch):
         chunk = [d[:MAX_DOC_CHARS] for d in docs[i : i + batch]]
         for ids in tok(chunk, add_special_tokens=False)["input_ids"]:
-            arr = np.asarray(ids + [eos], dtype=np.uint16)
+            arr = np.asarray(ids + [eos], dtype=dtype)
             out.append(arr)
             n += arr.size
             if n >= cap_tokens:
                 return np.concatenate(out)[:cap_tokens]
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint16)
+    return np.concatenate(out) if out else np.zeros(0, dtype=dtype)
 
 
 def token_pool(
