@@ -8,6 +8,7 @@ and ``claim_records`` read that table only.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,10 +135,7 @@ def measure_pair(spec: PairSpec, grid: list[float], gold: GoldSet, params: Sampl
                 rec.update(ends[a])
             else:
                 point = make(pair.base, pair.aligned, a)
-                if isinstance(point.model, MixtureLM):
-                    with point.model.reusing(gold_parents):
-                        m = world_modeling(point, gold)
-                else:
+                with point.model.reusing(gold_parents) if isinstance(point.model, MixtureLM) else nullcontext():
                     m = world_modeling(point, gold)
                 m.update(agent_behaviour(point, params, rows, ngram=settings.ngram, reward=reward,
                                          reward_per_prompt=settings.reward_per_prompt))

@@ -49,7 +49,7 @@ class GoldSet:
     categories: dict[str, str]
     max_tokens: int
     #: the token sequences, made once per tokenizer object (every point of a path shares its pair's)
-    _encoded: list[tuple[Any, TextSet]] = field(default_factory=list, compare=False, repr=False)
+    _encoded: list[tuple[Any, TextSet]] = field(default_factory=list, init=False, compare=False, repr=False)
 
     def text_set(self, tokenizer: Any) -> TextSet:
         """The documents encoded by ``tokenizer`` and cut to ``max_tokens`` (:func:`gold_text_set`)."""

@@ -177,13 +177,12 @@ def finetuned_test_scores(lm: Any, train_texts: Sequence[str], test_texts: Seque
     shape = {k: v for k, v in asdict(budget).items() if k not in ("method", "lora_above", "lora_rank")}
     if method == "lora":
         shape["lora_rank"] = budget.lora_rank
-    train_hash = stable_hash(list(train_texts))
     if blocks is None:
         blocks = CorpusBlocks(train_texts, budget, seed)
-    elif (blocks.texts_hash, blocks.budget, blocks.seed) != (train_hash, budget, seed):
+    elif (blocks.texts_hash, blocks.budget, blocks.seed) != (stable_hash(list(train_texts)), budget, seed):
         raise ValueError("the shared training blocks were made for other texts, budget or seed than this "
                          "fine-tuning's; make one CorpusBlocks per corpus and budget")
-    inputs = {"model": lm.cache_id, "train": train_hash, "test": stable_hash(test),
+    inputs = {"model": lm.cache_id, "train": blocks.texts_hash, "test": stable_hash(test),
               "budget": shape, "method": method, "seed": seed, "window": window, "stride": stride,
               "code": "finetune-2"}
 
